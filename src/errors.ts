@@ -1,0 +1,168 @@
+/**
+Every failure the library reports is a `MailboxError` with a stable string `code`.
+All user-facing messages live here so they stay consistent: each says what failed, on which file, and how to fix it.
+*/
+
+export type MailboxErrorCode =
+	| 'LOCK_TIMEOUT'
+	| 'LOCK_COMPROMISED'
+	| 'CORRUPT_INBOX'
+	| 'CORRUPT_CONFIG'
+	| 'INVALID_NAME'
+	| 'INVALID_ENTRY'
+	| 'INVALID_ARGUMENT'
+	| 'ENTRY_TOO_LARGE'
+	| 'INBOX_TOO_LARGE'
+	| 'UNSAFE_PATH'
+	| 'TEAM_NOT_FOUND'
+	| 'TEAM_EXISTS'
+	| 'MEMBER_EXISTS'
+	| 'MEMBER_NOT_FOUND'
+	| 'TIMEOUT'
+	| 'ABORTED'
+	| 'CLOSED'
+	| 'IO';
+
+const brand = Symbol.for('swarm-mailbox.MailboxError');
+
+export interface MailboxErrorOptions {
+	/** The file or directory the failure concerns. */
+	path?: string;
+	/** The underlying error (usually a Node.js fs error). */
+	cause?: unknown;
+}
+
+export class MailboxError extends Error {
+	readonly code: MailboxErrorCode;
+	readonly path: string | undefined;
+
+	constructor(code: MailboxErrorCode, message: string, options: MailboxErrorOptions = {}) {
+		super(message, options.cause === undefined ? undefined : { cause: options.cause });
+		this.code = code;
+		this.path = options.path;
+		Object.defineProperty(this, brand, { value: true });
+	}
+}
+
+Object.defineProperty(MailboxError.prototype, 'name', { value: 'MailboxError' });
+
+/** Cross-realm check (works across duplicated copies of this package). */
+export function isMailboxError(value: unknown, code?: MailboxErrorCode): value is MailboxError {
+	const branded = typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+	return branded && (code === undefined || (value as MailboxError).code === code);
+}
+
+function describeCause(cause: unknown): string {
+	if (cause instanceof Error) {
+		const code = (cause as NodeJS.ErrnoException).code;
+		return code ? `${code}: ${cause.message}` : cause.message;
+	}
+	return String(cause);
+}
+
+/** Message builders, one per failure. Each returns a ready `MailboxError`. */
+export const errors = {
+	lockTimeout: (lockPath: string, waitedMs: number, cause?: unknown) =>
+		new MailboxError(
+			'LOCK_TIMEOUT',
+			`Could not lock ${lockPath} within ${waitedMs} ms: another process kept it. Nothing was written. ` +
+				`Retry, raise \`lockTimeoutMs\`, or remove the lock directory if its holder is gone (a lock older than the stale window is taken over automatically).`,
+			{ path: lockPath, cause },
+		),
+	lockCompromised: (lockPath: string, cause?: unknown) =>
+		new MailboxError(
+			'LOCK_COMPROMISED',
+			`The lock ${lockPath} was taken over while this process held it (it stalled past the stale window, or the lock directory was removed). ` +
+				`The write was abandoned so no other writer's changes are overwritten; it is retried from a fresh read.`,
+			{ path: lockPath, cause },
+		),
+	corruptInbox: (path: string, reason: string, quarantinePath?: string) =>
+		new MailboxError(
+			'CORRUPT_INBOX',
+			`Inbox ${path} is corrupt (${reason}).` +
+				(quarantinePath
+					? ` The original bytes were kept in ${quarantinePath} and the readable entries were recovered.`
+					: ' Run `swarm-mailbox doctor --fix` to quarantine it and recover the readable entries.'),
+			{ path },
+		),
+	corruptConfig: (path: string, reason: string, cause?: unknown) =>
+		new MailboxError(
+			'CORRUPT_CONFIG',
+			`Team config ${path} cannot be used (${reason}). It was left untouched; repair or restore it, then retry.`,
+			{ path, cause },
+		),
+	invalidName: (kind: string, name: unknown, reason: string) =>
+		new MailboxError(
+			'INVALID_NAME',
+			`Invalid ${kind} name ${JSON.stringify(name)}: ${reason}. Use letters, digits, '-' and '_' (at most 64 characters).`,
+		),
+	invalidEntry: (path: string, reason: string) =>
+		new MailboxError(
+			'INVALID_ENTRY',
+			`Refused to write an invalid entry to ${path}: ${reason}. Nothing was written; fix the entry and send again.`,
+			{ path },
+		),
+	invalidArgument: (what: string, expected: string, received: unknown) =>
+		new MailboxError(
+			'INVALID_ARGUMENT',
+			`Expected \`${what}\` to be ${expected}, got \`${String(received)}\` (${typeof received}).`,
+		),
+	entryTooLarge: (path: string, bytes: number, limit: number) =>
+		new MailboxError(
+			'ENTRY_TOO_LARGE',
+			`Entry for ${path} is ${bytes} bytes, over the ${limit}-byte limit. Nothing was written; send a smaller text or raise \`maxEntryBytes\`.`,
+			{ path },
+		),
+	inboxTooLarge: (path: string, bytes: number, limit: number) =>
+		new MailboxError(
+			'INBOX_TOO_LARGE',
+			`Inbox ${path} would grow to ${bytes} bytes, over the ${limit}-byte limit. Nothing was written; ` +
+				`let the recipient drain it (ack delivered entries) or raise \`maxInboxBytes\`.`,
+			{ path },
+		),
+	unsafePath: (path: string, reason: string) =>
+		new MailboxError(
+			'UNSAFE_PATH',
+			`Refused to use ${path}: ${reason}. Nothing outside the team root is read or written; remove the link or fix the permissions.`,
+			{ path },
+		),
+	teamNotFound: (team: string, path: string) =>
+		new MailboxError(
+			'TEAM_NOT_FOUND',
+			`Team ${JSON.stringify(team)} has no config at ${path}. Create it first (Team.create / \`swarm-mailbox team create\`) or check the root.`,
+			{ path },
+		),
+	teamExists: (team: string, path: string) =>
+		new MailboxError(
+			'TEAM_EXISTS',
+			`Team ${JSON.stringify(team)} already exists at ${path}. Open it with Team.open, or pick another name.`,
+			{ path },
+		),
+	memberExists: (name: string, path: string) =>
+		new MailboxError(
+			'MEMBER_EXISTS',
+			`A member named ${JSON.stringify(name)} (or one sharing its inbox file) is already in ${path}. Pick another name.`,
+			{ path },
+		),
+	memberNotFound: (name: string, path: string) =>
+		new MailboxError('MEMBER_NOT_FOUND', `No member named ${JSON.stringify(name)} in ${path}.`, { path }),
+	timeout: (what: string, timeoutMs: number) =>
+		new MailboxError(
+			'TIMEOUT',
+			`${what} did not finish within ${timeoutMs} ms. Raise \`timeoutMs\` or check the other side.`,
+		),
+	aborted: (what: string, reason?: unknown) =>
+		new MailboxError('ABORTED', `${what} was aborted${reason === undefined ? '' : `: ${describeCause(reason)}`}.`, {
+			cause: reason,
+		}),
+	closed: (what: string) => new MailboxError('CLOSED', `${what} was closed; create a new one to continue.`),
+	io: (operation: string, path: string, cause: unknown) =>
+		new MailboxError(
+			'IO',
+			`Could not ${operation} ${path} (${describeCause(cause)}). Check the disk and permissions.`,
+			{
+				path,
+				cause,
+			},
+		),
+};
