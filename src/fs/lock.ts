@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import lockfile from 'proper-lockfile';
+import { errors, type MailboxError } from '../errors.js';
+
+export interface LockOptions {
+	/**
+	A lock directory whose mtime is older than this is considered abandoned and taken over.
+	Claude Code uses 10 000 ms; every process sharing a team must agree.
+	@default 10_000
+	*/
+	staleMs?: number;
+	/** Epoch ms after which acquisition gives up with `LOCK_TIMEOUT`. */
+	deadline: number;
+	signal?: AbortSignal | undefined;
+	/** Called before each retry; return `false` to give up early (e.g. every waiter has timed out). */
+	shouldContinue?: () => boolean;
+}
+
+export interface HeldLock {
+	readonly lockPath: string;
+	/** Throws `LOCK_COMPROMISED` if another process took the lock over since it was acquired. */
+	assertHeld(): void;
+	release(): Promise<void>;
+}
+
+const firstRetryMs = 1;
+const maxRetryMs = 25;
+
+/**
+Take the mkdir lock at `lockPath` (the layout Claude Code and proper-lockfile share), retrying with
+jittered backoff until `deadline`. Short retries keep the lock busy under contention, where Claude Code's
+fixed 5..100 ms schedule leaves it idle and then gives up after about 655 ms.
+*/
+export async function acquireLock(file: string, lockPath: string, options: LockOptions): Promise<HeldLock> {
+	const { staleMs = 10_000, deadline, signal, shouldContinue } = options;
+	const started = Date.now();
+	let compromise: MailboxError | undefined;
+	let delayMs = firstRetryMs;
+	for (;;) {
+		if (signal?.aborted) throw errors.aborted(`Locking ${lockPath}`, signal.reason);
+		try {
+			const release = await lockfile.lock(file, {
+				lockfilePath: lockPath,
+				realpath: false,
+				stale: staleMs,
+				update: Math.max(1000, Math.min(staleMs / 2, 5000)),
+				retries: 0,
+				onCompromised: (error) => {
+					compromise = errors.lockCompromised(lockPath, error);
+				},
+			});
+			return {
+				lockPath,
+				assertHeld() {
+					if (compromise) throw compromise;
+				},
+				async release() {
+					try {
+						await release();
+					} catch (error) {
+						// A compromised lock is already gone; anything else is worth reporting.
+						if (!compromise) throw errors.io('release lock', lockPath, error);
+					}
+				},
+			};
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw errors.io('lock', lockPath, error);
+		}
+		const remaining = deadline - Date.now();
+		if (remaining <= 0 || (shouldContinue && !shouldContinue())) {
+			throw errors.lockTimeout(lockPath, Date.now() - started);
+		}
+		const jittered = delayMs * (0.5 + Math.random());
+		delayMs = Math.min(maxRetryMs, delayMs * 1.6);
+		try {
+			await sleep(Math.min(remaining, jittered), undefined, { signal });
+		} catch {
+			throw errors.aborted(`Locking ${lockPath}`, signal?.reason);
+		}
+	}
+}

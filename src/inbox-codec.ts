@@ -1,0 +1,77 @@
+/**
+Pure parsing and serialising of inbox files. A corrupt file is never read as "empty":
+the caller gets the reason plus every entry that could be recovered, and decides about quarantine.
+*/
+
+export type ParsedInbox = { ok: true; items: unknown[] } | { ok: false; reason: string; recovered: unknown[] };
+
+export function parseInboxText(text: string): ParsedInbox {
+	// An empty file is what an interrupted `wx` create leaves behind; there is nothing to lose.
+	if (text.trim() === '') return { ok: true, items: [] };
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch (error) {
+		return { ok: false, reason: `unparseable JSON: ${(error as Error).message}`, recovered: recoverObjects(text) };
+	}
+	if (Array.isArray(value)) return { ok: true, items: value };
+	const shape = value === null ? 'null' : typeof value;
+	const recovered = typeof value === 'object' && value !== null ? [value] : [];
+	return { ok: false, reason: `top level is ${shape}, not an array`, recovered };
+}
+
+/**
+Scan a damaged array for complete top-level objects (string- and escape-aware), parsing each alone.
+A truncated write keeps every entry before the cut.
+*/
+export function recoverObjects(text: string): unknown[] {
+	const recovered: unknown[] = [];
+	if (!text.trimStart().startsWith('[')) return recovered;
+	let depth = 0;
+	let inString = false;
+	let escaped = false;
+	let start = -1;
+	for (let index = 0; index < text.length; index++) {
+		const char = text[index];
+		if (inString) {
+			if (escaped) escaped = false;
+			else if (char === '\\') escaped = true;
+			else if (char === '"') inString = false;
+			continue;
+		}
+		if (char === '"') inString = true;
+		else if (char === '{' || char === '[') {
+			if (char === '{' && depth === 1) start = index;
+			depth++;
+		} else if (char === '}' || char === ']') {
+			depth--;
+			if (char === '}' && depth === 1 && start !== -1) {
+				try {
+					recovered.push(JSON.parse(text.slice(start, index + 1)));
+				} catch {
+					// A damaged object is skipped; its neighbours are still recovered.
+				}
+				start = -1;
+			}
+			if (depth < 0) depth = 0;
+		}
+	}
+	return recovered;
+}
+
+/** Serialise exactly as Claude Code does: 2-space JSON, no trailing newline. */
+export function serializeInbox(items: readonly unknown[]): string {
+	return JSON.stringify(items, null, 2);
+}
+
+/**
+Append without re-serialising the existing entries. Produces the same bytes as `serializeInbox`
+when `previous` was written by it, and valid JSON for any array text.
+*/
+export function appendToInboxText(previous: string, previousCount: number, added: readonly unknown[]): string {
+	if (added.length === 0) return previous;
+	const close = previous.lastIndexOf(']');
+	if (previousCount === 0 || close === -1) return serializeInbox(added);
+	const body = added.map((item) => `  ${JSON.stringify(item, null, 2).replaceAll('\n', '\n  ')}`).join(',\n');
+	return `${previous.slice(0, close).trimEnd()},\n${body}\n]`;
+}

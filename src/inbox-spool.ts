@@ -1,0 +1,120 @@
+import { access, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { customAlphabet } from 'nanoid';
+import { writeFileAtomic } from './fs/atomic-write.js';
+import { ensureDirectory } from './paths.js';
+
+/**
+Where contended senders leave their batch instead of queueing for the lock: whoever holds the lock next
+commits every waiting batch in one rewrite (flat combining), so 32 writer processes cost a handful of rewrites.
+
+A batch file moves `<id>.json` (waiting) → `<id>.claimed` (a lock holder is committing it) → deleted once the
+inbox holding it is durable, or → `<id>.full` if it did not fit. Only the sender deletes a waiting file
+(withdrawing it), only a lock holder renames it, so each side learns the outcome from the file name alone.
+*/
+
+export type SpoolStatus = 'waiting' | 'claimed' | 'committed' | 'full';
+
+export interface ClaimedBatch {
+	file: string;
+	entries: unknown[];
+}
+
+const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
+
+export class Spool {
+	readonly directory: string;
+	readonly #fileMode: number;
+	readonly #dirMode: number;
+
+	constructor(inboxPath: string, fileMode: number, dirMode: number) {
+		this.directory = `${inboxPath}.spool`;
+		this.#fileMode = fileMode;
+		this.#dirMode = dirMode;
+	}
+
+	/** Leave a batch for the next lock holder. Not fsynced: its sender is only answered after the commit. */
+	async deposit(entries: unknown[]): Promise<string> {
+		await ensureDirectory(this.directory, this.#dirMode);
+		// Time-ordered names keep the commit order close to arrival order.
+		const id = `${Date.now().toString(36).padStart(9, '0')}-${makeId()}`;
+		await writeFileAtomic(this.#file(id, 'json'), JSON.stringify(entries), { mode: this.#fileMode, fsync: false });
+		return id;
+	}
+
+	/** Check order matters: a batch only moves forward (waiting → claimed → gone or full). */
+	async status(id: string): Promise<SpoolStatus> {
+		if (await exists(this.#file(id, 'json'))) return 'waiting';
+		if (await exists(this.#file(id, 'claimed'))) return 'claimed';
+		if (await exists(this.#file(id, 'full'))) return 'full';
+		return 'committed';
+	}
+
+	/** Take a waiting batch back; `false` means a lock holder already claimed it and will commit it. */
+	async withdraw(id: string): Promise<boolean> {
+		try {
+			await unlink(this.#file(id, 'json'));
+			return true;
+		} catch {
+			return false;
+		}
+	}
+
+	/** Remove the `full` marker once its sender has seen it. */
+	async forget(id: string): Promise<void> {
+		await unlink(this.#file(id, 'full')).catch(() => {});
+	}
+
+	/** Under the inbox lock: claim every waiting batch, plus any a crashed holder claimed and never finished. */
+	async claimAll(): Promise<ClaimedBatch[]> {
+		let names: string[];
+		try {
+			names = await readdir(this.directory);
+		} catch {
+			return [];
+		}
+		const claims = names.sort().map(async (name): Promise<ClaimedBatch | undefined> => {
+			const id = name.replace(/\.(json|claimed)$/, '');
+			if (id === name) return undefined;
+			const claimed = this.#file(id, 'claimed');
+			if (name.endsWith('.json')) {
+				try {
+					await rename(this.#file(id, 'json'), claimed);
+				} catch {
+					return undefined; // withdrawn by its sender a moment ago
+				}
+			}
+			try {
+				const entries: unknown = JSON.parse(await readFile(claimed, 'utf8'));
+				if (Array.isArray(entries)) return { file: claimed, entries };
+			} catch {
+				// Only an interrupted deposit leaves an unreadable batch, and its sender was never answered.
+			}
+			await unlink(claimed).catch(() => {});
+			return undefined;
+		});
+		const batches = (await Promise.all(claims)).filter((batch) => batch !== undefined);
+		return batches;
+	}
+
+	/** After the inbox commit: committed batches disappear, rejected ones are marked for their senders. */
+	async settle(committed: ClaimedBatch[], rejected: ClaimedBatch[]): Promise<void> {
+		await Promise.all([
+			...committed.map((batch) => unlink(batch.file).catch(() => {})),
+			...rejected.map((batch) => rename(batch.file, batch.file.replace(/\.claimed$/, '.full')).catch(() => {})),
+		]);
+	}
+
+	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
+		return path.join(this.directory, `${id}.${state}`);
+	}
+}
+
+async function exists(file: string): Promise<boolean> {
+	try {
+		await access(file);
+		return true;
+	} catch {
+		return false;
+	}
+}

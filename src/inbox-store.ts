@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors, isMailboxError } from './errors.js';
+import { writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
+import { acquireLock, type HeldLock } from './fs/lock.js';
+import { readFileNoFollow } from './fs/read-file.js';
+import { appendToInboxText, parseInboxText, serializeInbox } from './inbox-codec.js';
+import { type ClaimedBatch, Spool } from './inbox-spool.js';
+
+export interface QuarantineEvent {
+	/** The inbox that was corrupt. */
+	path: string;
+	/** Where its original bytes were kept. */
+	quarantinePath: string;
+	reason: string;
+	/** How many entries were recovered and written back. */
+	recovered: number;
+}
+
+export interface InboxStoreOptions {
+	fileMode: number;
+	dirMode: number;
+	staleMs: number;
+	fsync: boolean;
+	maxInboxBytes: number;
+	onQuarantine: (event: QuarantineEvent) => void;
+}
+
+export interface Snapshot {
+	exists: boolean;
+	items: unknown[];
+	/** Set when the file was unparseable or not an array; `items` then holds what could be recovered. */
+	corrupt?: string;
+}
+
+export interface TransactionState {
+	exists: boolean;
+	items: readonly unknown[];
+	/** Byte length of the file as it is now. */
+	bytes: number;
+}
+
+export type Mutation = { kind: 'none' } | { kind: 'append'; added: unknown[] } | { kind: 'replace'; items: unknown[] };
+export type Plan<T> = (state: TransactionState) => { mutation: Mutation; result: T };
+
+export interface TransactionOptions {
+	deadline: number;
+	/** Only commit spooled batches: when none are waiting, release at once without reading the inbox. */
+	combineOnly?: boolean;
+	signal?: AbortSignal | undefined;
+	shouldContinue?: () => boolean;
+}
+
+const compromiseRetries = 3;
+const entryOverhead = 4;
+const spoolPollMaxMs = 40;
+
+/** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
+export class InboxStore {
+	readonly path: string;
+	readonly lockPath: string;
+	readonly spool: Spool;
+	readonly #options: InboxStoreOptions;
+
+	constructor(path: string, options: InboxStoreOptions) {
+		this.path = path;
+		this.lockPath = `${path}.lock`;
+		this.#options = options;
+		this.spool = new Spool(path, options.fileMode, options.dirMode);
+	}
+
+	/** Read without the lock. Safe because every writer of ours replaces the file by rename. */
+	async snapshot(): Promise<Snapshot> {
+		const read = await readFileNoFollow(this.path);
+		if (!read) return { exists: false, items: [] };
+		const parsed = parseInboxText(read.bytes.toString('utf8'));
+		return parsed.ok
+			? { exists: true, items: parsed.items }
+			: { exists: true, items: parsed.recovered, corrupt: parsed.reason };
+	}
+
+	/**
+	Run `plan` on the current entries under the inbox lock, apply its mutation plus every spooled batch,
+	and commit atomically. A corrupt file is copied aside first and replaced by its recoverable entries.
+	*/
+	async transact<T>(plan: Plan<T>, options: TransactionOptions): Promise<T> {
+		for (let attempt = 0; ; attempt++) {
+			const lock = await acquireLock(this.path, this.lockPath, { staleMs: this.#options.staleMs, ...options });
+			try {
+				const batches = await this.spool.claimAll();
+				if (options.combineOnly && batches.length === 0) return plan({ exists: true, items: [], bytes: 0 }).result;
+				return await this.#underLock(lock, plan, batches);
+			} catch (error) {
+				if (isMailboxError(error, 'LOCK_COMPROMISED') && attempt < compromiseRetries) continue;
+				throw error;
+			} finally {
+				await lock.release().catch(() => {});
+			}
+		}
+	}
+
+	/** One lock attempt; `undefined` when another process holds it. */
+	async tryTransact<T>(plan: Plan<T>, combineOnly = false): Promise<{ result: T } | undefined> {
+		try {
+			return { result: await this.transact(plan, { deadline: 0, combineOnly }) };
+		} catch (error) {
+			if (isMailboxError(error, 'LOCK_TIMEOUT')) return undefined;
+			throw error;
+		}
+	}
+
+	/**
+	Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder
+	(maybe this process) has committed them. Rejects only when they were not written.
+	*/
+	async append(entries: unknown[], options: TransactionOptions): Promise<void> {
+		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
+		if (await this.tryTransact(appendPlan)) return;
+		const id = await this.spool.deposit(entries);
+		let delayMs = 4;
+		for (;;) {
+			const status = await this.spool.status(id);
+			if (status === 'committed') return;
+			if (status === 'full') {
+				await this.spool.forget(id);
+				throw errors.inboxTooLarge(this.path, Number.NaN, this.#options.maxInboxBytes);
+			}
+			// Become the combiner if we can: this commits our batch and everyone else's.
+			if (
+				status === 'waiting' &&
+				(await this.tryTransact(() => ({ mutation: { kind: 'none' }, result: undefined }), true))
+			) {
+				continue;
+			}
+			const giveUp = Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
+			if (giveUp && status === 'waiting' && (await this.spool.withdraw(id))) {
+				if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
+				throw errors.lockTimeout(this.lockPath, options.deadline);
+			}
+			await sleep(delayMs * (0.5 + Math.random()));
+			delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
+		}
+	}
+
+	async #underLock<T>(lock: HeldLock, plan: Plan<T>, batches: ClaimedBatch[]): Promise<T> {
+		const read = await readFileNoFollow(this.path);
+		const text = read ? read.bytes.toString('utf8') : '';
+		const parsed = parseInboxText(text);
+		const items = parsed.ok ? parsed.items : parsed.recovered;
+		if (!parsed.ok) await this.#quarantine(read?.bytes ?? Buffer.alloc(0), parsed.reason, items.length);
+		const { mutation, result } = plan({ exists: read !== undefined, items, bytes: read?.bytes.length ?? 0 });
+		const base = mutation.kind === 'replace' ? mutation.items : items;
+		const added = mutation.kind === 'append' ? mutation.added : [];
+		const currentBytes =
+			mutation.kind === 'replace' || !parsed.ok ? Buffer.byteLength(serializeInbox(base)) : text.length;
+		const { committed, rejected } = this.#fitSpooled(batches, [...base, ...added], currentBytes);
+		for (const batch of committed) added.push(...batch.entries);
+		let next: string | undefined;
+		if (mutation.kind === 'replace' || !parsed.ok) next = serializeInbox([...base, ...added]);
+		else if (added.length > 0) next = appendToInboxText(text, items.length, added);
+		if (next !== undefined) {
+			const bytes = Buffer.byteLength(next);
+			if (bytes > this.#options.maxInboxBytes)
+				throw errors.inboxTooLarge(this.path, bytes, this.#options.maxInboxBytes);
+			const { fileMode: mode, fsync } = this.#options;
+			await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });
+		}
+		await this.spool.settle(committed, rejected);
+		return result;
+	}
+
+	/** Spooled batches that fit under the size limit, skipping entries already present (a crashed combiner's leftovers). */
+	#fitSpooled(batches: ClaimedBatch[], current: readonly unknown[], currentBytes: number) {
+		const committed: ClaimedBatch[] = [];
+		const rejected: ClaimedBatch[] = [];
+		if (batches.length === 0) return { committed, rejected };
+		const present = new Set<unknown>();
+		for (const item of current) present.add((item as { msg_id?: unknown } | null)?.msg_id);
+		let size = currentBytes;
+		for (const batch of batches) {
+			const entries = batch.entries.filter((entry) => !present.has((entry as { msg_id?: unknown } | null)?.msg_id));
+			const bytes = entries.reduce<number>(
+				(sum, entry) => sum + Buffer.byteLength(JSON.stringify(entry, null, 2)) + entryOverhead,
+				0,
+			);
+			if (size + bytes > this.#options.maxInboxBytes) {
+				rejected.push(batch);
+				continue;
+			}
+			size += bytes;
+			committed.push({ file: batch.file, entries });
+		}
+		return { committed, rejected };
+	}
+
+	async #quarantine(bytes: Buffer, reason: string, recovered: number): Promise<void> {
+		const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+		const quarantinePath = `${this.path}.corrupt-${stamp}-${randomBytes(2).toString('hex')}`;
+		await writeNewFile(quarantinePath, bytes, this.#options.fileMode);
+		this.#options.onQuarantine({ path: this.path, quarantinePath, reason, recovered });
+	}
+}

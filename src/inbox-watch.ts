@@ -1,0 +1,182 @@
+import path from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
+import { entryKey, type InboxEntry } from './entry.js';
+import { errors, isMailboxError, type MailboxError } from './errors.js';
+
+export interface WatchOptions {
+	/** Ends the stream (iteration finishes normally). */
+	signal?: AbortSignal;
+	/** Poll instead of OS notifications: needed on network file systems, where inotify sees no remote writes. @default false */
+	polling?: boolean;
+	/** Poll period when `polling` is on, in ms. @default 100 */
+	pollIntervalMs?: number;
+	/** Rescan this often even without a notification (belt and braces against dropped events), in ms; 0 disables. @default 5_000 */
+	rescanIntervalMs?: number;
+}
+
+type Waiter = { resolve: (result: IteratorResult<InboxEntry>) => void; reject: (error: unknown) => void };
+
+const recentLimit = 4096;
+const retryDelayMs = 25;
+
+/**
+An async iterator of new inbox entries: the backlog first, then each arrival, each yielded once per watcher.
+Driven by chokidar on the inboxes directory, because atomic renames replace the file's inode.
+*/
+export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDisposable {
+	readonly #file: string;
+	readonly #readUnread: () => Promise<InboxEntry[]>;
+	readonly #buffer: InboxEntry[] = [];
+	readonly #waiters: Waiter[] = [];
+	readonly #seen = new Set<string>();
+	// Keys that left the file; an entry re-appearing after a crash-interrupted ack is not yielded again.
+	readonly #recent = new Set<string>();
+	#watcher: FSWatcher | undefined;
+	#timer: NodeJS.Timeout | undefined;
+	#closed = false;
+	#failure: MailboxError | undefined;
+	#scanning = false;
+	#rescanRequested = false;
+	readonly #ready: Promise<void>;
+
+	constructor(file: string, readUnread: () => Promise<InboxEntry[]>, prepare: Promise<unknown>, options: WatchOptions) {
+		this.#file = file;
+		this.#readUnread = readUnread;
+		const { signal, polling = false, pollIntervalMs = 100, rescanIntervalMs = 5_000 } = options;
+		if (signal?.aborted) this.#closed = true;
+		signal?.addEventListener('abort', () => void this.close(), { once: true });
+		this.#ready = prepare.then(
+			() => this.#start(polling, pollIntervalMs, rescanIntervalMs),
+			(error: unknown) => this.#fail(error),
+		);
+	}
+
+	/** Resolves once OS notifications are armed and the backlog has been scanned. */
+	ready(): Promise<void> {
+		return this.#ready;
+	}
+
+	#start(polling: boolean, pollIntervalMs: number, rescanIntervalMs: number): Promise<void> {
+		if (this.#closed) return Promise.resolve();
+		const directory = path.dirname(this.#file);
+		const base = path.basename(this.#file);
+		const watcher = chokidar.watch(directory, {
+			depth: 0,
+			ignoreInitial: true,
+			usePolling: polling,
+			interval: pollIntervalMs,
+			ignored: (candidate: string) => candidate !== directory && path.basename(candidate) !== base,
+		});
+		this.#watcher = watcher;
+		const onEvent = (changed: string) => {
+			if (path.basename(changed) === base) this.#requestScan();
+		};
+		watcher.on('add', onEvent).on('change', onEvent);
+		// chokidar drops a second 'change' within 50 ms of the first; its raw events are not throttled.
+		watcher.on('raw', (_event, changed) => {
+			if (typeof changed === 'string') onEvent(changed);
+		});
+		watcher.on('error', (error) => this.#fail(errors.io('watch', directory, error)));
+		if (rescanIntervalMs > 0) {
+			this.#timer = setInterval(() => this.#requestScan(), rescanIntervalMs);
+			this.#timer.unref();
+		}
+		return new Promise<void>((resolve) => {
+			watcher.once('ready', () => {
+				this.#requestScan();
+				resolve();
+			});
+		});
+	}
+
+	#requestScan(): void {
+		if (this.#closed) return;
+		if (this.#scanning) {
+			this.#rescanRequested = true;
+			return;
+		}
+		void this.#scan();
+	}
+
+	async #scan(): Promise<void> {
+		this.#scanning = true;
+		try {
+			do {
+				this.#rescanRequested = false;
+				this.#absorb(await this.#readUnread());
+			} while (this.#rescanRequested && !this.#closed);
+		} catch (error) {
+			if (isMailboxError(error, 'UNSAFE_PATH')) this.#fail(error);
+			else setTimeout(() => this.#requestScan(), retryDelayMs).unref();
+		} finally {
+			this.#scanning = false;
+		}
+	}
+
+	#absorb(entries: InboxEntry[]): void {
+		const present = new Set<string>();
+		const occurrences = new Map<string, number>();
+		for (const entry of entries) {
+			const base = entryKey(entry);
+			const count = (occurrences.get(base) ?? 0) + 1;
+			occurrences.set(base, count);
+			const key = count === 1 ? base : `${base}#${count}`;
+			present.add(key);
+			if (this.#seen.has(key) || this.#recent.has(key)) continue;
+			this.#seen.add(key);
+			this.#push(entry);
+		}
+		for (const key of this.#seen) {
+			if (present.has(key)) continue;
+			this.#seen.delete(key);
+			this.#recent.add(key);
+			if (this.#recent.size > recentLimit) this.#recent.delete(this.#recent.values().next().value as string);
+		}
+	}
+
+	#push(entry: InboxEntry): void {
+		if (this.#closed) return;
+		const waiter = this.#waiters.shift();
+		if (waiter) waiter.resolve({ value: entry, done: false });
+		else this.#buffer.push(entry);
+	}
+
+	#fail(error: unknown): void {
+		this.#failure = isMailboxError(error) ? error : errors.io('watch', this.#file, error);
+		for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
+		void this.close();
+	}
+
+	next(): Promise<IteratorResult<InboxEntry>> {
+		const entry = this.#buffer.shift();
+		if (entry) return Promise.resolve({ value: entry, done: false });
+		if (this.#failure) return Promise.reject(this.#failure);
+		if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+		return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+	}
+
+	async return(): Promise<IteratorResult<InboxEntry>> {
+		await this.close();
+		return { value: undefined, done: true };
+	}
+
+	[Symbol.asyncIterator](): this {
+		return this;
+	}
+
+	/** Stop watching; pending `next()` calls finish with `done`. Entries stay in the file until acked. */
+	async close(): Promise<void> {
+		if (this.#closed && !this.#watcher) return;
+		this.#closed = true;
+		this.#buffer.length = 0;
+		clearInterval(this.#timer);
+		for (const waiter of this.#waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+		const watcher = this.#watcher;
+		this.#watcher = undefined;
+		await watcher?.close();
+	}
+
+	[Symbol.asyncDispose](): Promise<void> {
+		return this.close();
+	}
+}

@@ -1,0 +1,121 @@
+/**
+The permission frames: tool-call asks (`permission_request` / `permission_response`) and sandbox network asks
+(`sandbox_permission_request` / `sandbox_permission_response`). Re-exported by `frames.ts`.
+
+`permission_response` is the one strict frame: Claude Code validates it with a strict union on `subtype` and drops
+anything else, so a response this library writes must never carry extra keys.
+*/
+
+import { z } from 'zod';
+
+// Claude Code writes `new Date().toISOString()` but never checks the format, so neither do readers here.
+const timestamp = z.string();
+
+/** The MCP server behind an MCP-skill permission ask. */
+export const McpServerInfo = z.looseObject({ name: z.string(), source: z.string() });
+/** The MCP server behind an MCP-skill permission ask. */
+export type McpServerInfo = z.infer<typeof McpServerInfo>;
+
+/** The MCP skill a worker asks to use. */
+export const McpSkillInfo = z.looseObject({
+	name: z.string(),
+	version: z.string(),
+	uri: z.string(),
+	server_description: z.string().optional(),
+});
+/** The MCP skill a worker asks to use. */
+export type McpSkillInfo = z.infer<typeof McpSkillInfo>;
+
+/** Worker → lead: may this tool call run? `agent_id` holds the worker's name, not its `name@team` id. */
+export const PermissionRequestFrame = z
+	.looseObject({
+		type: z.literal('permission_request'),
+		request_id: z.string(),
+		agent_id: z.string(),
+		tool_name: z.string(),
+		tool_use_id: z.string(),
+		description: z.string(),
+		input: z.record(z.string(), z.unknown()),
+		permission_suggestions: z.array(z.unknown()).default([]),
+		tool_kind: z.literal('mcp_skill').optional(),
+		mcp_server: McpServerInfo.optional(),
+		mcp_skill: McpSkillInfo.optional(),
+	})
+	.superRefine((frame, ctx) => {
+		// The MCP-skill digest covers both objects, so an ask that names the kind without them cannot be bound.
+		if (frame.tool_kind !== 'mcp_skill') return;
+		for (const key of ['mcp_server', 'mcp_skill'] as const) {
+			if (frame[key] !== undefined) continue;
+			ctx.addIssue({ code: 'custom', path: [key], message: 'required when tool_kind is "mcp_skill"' });
+		}
+	});
+/** Worker → lead: may this tool call run? */
+export type PermissionRequestFrame = z.infer<typeof PermissionRequestFrame>;
+/** A `permission_request` before defaults are applied (`permission_suggestions` may be missing). */
+export type PermissionRequestFrameInput = z.input<typeof PermissionRequestFrame>;
+
+/** Binds a permission answer to one tool call: the worker refuses the answer if any field differs. */
+export const ApprovedRequest = z.strictObject({
+	tool_use_id: z.string(),
+	tool_name: z.string(),
+	input_digest: z.string(),
+});
+/** Binds a permission answer to one tool call. */
+export type ApprovedRequest = z.infer<typeof ApprovedRequest>;
+
+const PermissionResponseSuccess = z.strictObject({
+	type: z.literal('permission_response'),
+	request_id: z.string().min(1),
+	subtype: z.literal('success'),
+	tool_use_id: z.string().optional(),
+	approved_request: ApprovedRequest.optional(),
+	response: z
+		.strictObject({
+			updated_input: z.record(z.string(), z.unknown()).optional(),
+			// Items are checked one by one on use (see `validPermissionUpdates`); a bad item does not void the frame.
+			permission_updates: z.array(z.unknown()).optional(),
+		})
+		.optional(),
+});
+
+const PermissionResponseError = z.strictObject({
+	type: z.literal('permission_response'),
+	request_id: z.string(),
+	subtype: z.literal('error'),
+	tool_use_id: z.string().optional(),
+	approved_request: ApprovedRequest.optional(),
+	error: z.string(),
+});
+
+/** Lead → worker: the answer to a `permission_request`. `success` allows the call, `error` denies it. */
+export const PermissionResponseFrame = z.discriminatedUnion('subtype', [
+	PermissionResponseSuccess,
+	PermissionResponseError,
+]);
+/** Lead → worker: the answer to a `permission_request`. */
+export type PermissionResponseFrame = z.infer<typeof PermissionResponseFrame>;
+
+/** Worker → lead: the sandbox blocked network access to a host; may it connect? */
+export const SandboxPermissionRequestFrame = z.looseObject({
+	type: z.literal('sandbox_permission_request'),
+	requestId: z.string(),
+	workerId: z.string(),
+	workerName: z.string(),
+	workerColor: z.string().optional(),
+	// Claude Code's lead drops requests with an empty host, so one is never a valid frame.
+	hostPattern: z.looseObject({ host: z.string().min(1) }),
+	createdAt: z.number(),
+});
+/** Worker → lead: the sandbox blocked network access to a host. */
+export type SandboxPermissionRequestFrame = z.infer<typeof SandboxPermissionRequestFrame>;
+
+/** Lead → worker: the answer to a `sandbox_permission_request`. */
+export const SandboxPermissionResponseFrame = z.looseObject({
+	type: z.literal('sandbox_permission_response'),
+	requestId: z.string(),
+	host: z.string(),
+	allow: z.boolean(),
+	timestamp,
+});
+/** Lead → worker: the answer to a `sandbox_permission_request`. */
+export type SandboxPermissionResponseFrame = z.infer<typeof SandboxPermissionResponseFrame>;
