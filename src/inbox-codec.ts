@@ -59,9 +59,76 @@ export function recoverObjects(text: string): unknown[] {
 	return recovered;
 }
 
-/** Serialise exactly as Claude Code does: 2-space JSON, no trailing newline. */
-export function serializeInbox(items: readonly unknown[]): string {
-	return JSON.stringify(items, null, 2);
+/**
+Serialise exactly as Claude Code does: 2-space JSON, no trailing newline. An entry too deep for
+JSON.stringify's recursion is written back as its original bytes from `source` instead of crashing the rewrite.
+*/
+export function serializeInbox(
+	items: readonly unknown[],
+	source?: { text: string; items: readonly unknown[] },
+): string {
+	try {
+		return JSON.stringify(items, null, 2);
+	} catch (error) {
+		if (!(error instanceof RangeError) || !source) throw error;
+	}
+	const spans = elementSpans(source.text);
+	const original = new Map<unknown, string>();
+	source.items.forEach((item, index) => {
+		const span = spans[index];
+		if (span) original.set(item, source.text.slice(span[0], span[1]));
+	});
+	if (items.length === 0) return '[]';
+	const body = items.map((item) => {
+		try {
+			return `  ${JSON.stringify(item, null, 2).replaceAll('\n', '\n  ')}`;
+		} catch (error) {
+			const raw = original.get(item);
+			if (raw === undefined) throw error;
+			return `  ${raw}`;
+		}
+	});
+	return `[\n${body.join(',\n')}\n]`;
+}
+
+/** Start and end offsets of each top-level element of a JSON array text. */
+function elementSpans(text: string): [number, number][] {
+	const spans: [number, number][] = [];
+	let depth = 0;
+	let inString = false;
+	let escaped = false;
+	let start = -1;
+	let last = -1;
+	for (let index = 0; index < text.length; index++) {
+		const char = text[index] as string;
+		if (inString) {
+			if (escaped) escaped = false;
+			else if (char === '\\') escaped = true;
+			else if (char === '"') inString = false;
+			last = index;
+			continue;
+		}
+		if (/\s/.test(char)) continue;
+		if (depth === 1 && char === ',') {
+			if (start !== -1) spans.push([start, last + 1]);
+			start = -1;
+			continue;
+		}
+		if (char === ']' || char === '}') {
+			depth--;
+			if (depth === 0) {
+				if (start !== -1) spans.push([start, last + 1]);
+				break;
+			}
+			last = index;
+			continue;
+		}
+		if (depth === 1 && start === -1) start = index;
+		if (char === '"') inString = true;
+		else if (char === '[' || char === '{') depth++;
+		last = index;
+	}
+	return spans;
 }
 
 /**

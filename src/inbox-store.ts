@@ -151,13 +151,13 @@ export class InboxStore {
 		const { mutation, result } = plan({ exists: read !== undefined, items, bytes: read?.bytes.length ?? 0 });
 		const base = mutation.kind === 'replace' ? mutation.items : items;
 		const added = mutation.kind === 'append' ? mutation.added : [];
-		const currentBytes =
-			mutation.kind === 'replace' || !parsed.ok ? Buffer.byteLength(serializeInbox(base)) : text.length;
-		const { committed, rejected } = this.#fitSpooled(batches, [...base, ...added], currentBytes);
+		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
+		const { committed, rejected } = this.#fitSpooled(batches, [...base, ...added], text.length);
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;
-		if (mutation.kind === 'replace' || !parsed.ok) next = serializeInbox([...base, ...added]);
-		else if (added.length > 0) next = appendToInboxText(text, items.length, added);
+		if (mutation.kind === 'replace' || !parsed.ok) {
+			next = serializeInbox([...base, ...added], parsed.ok ? { text, items } : undefined);
+		} else if (added.length > 0) next = appendToInboxText(text, items.length, added);
 		if (next !== undefined) {
 			const bytes = Buffer.byteLength(next);
 			if (bytes > this.#options.maxInboxBytes)
