@@ -5,11 +5,12 @@ push, plain truncating writeFile, unlock; every error swallowed, so a failed sen
 argv: <inboxPath> <writerId> <count>
 */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 
-const [file, writerId, countText] = process.argv.slice(2) as [string, string, string];
+const [initialFile, writerId, countText] = process.argv.slice(2) as [string, string, string];
+let file = initialFile;
 const send = (message: unknown) => new Promise<void>((resolve) => process.send?.(message, () => resolve()));
 
 async function writeToMailbox(message: { from: string; text: string; timestamp: string }): Promise<boolean> {
@@ -41,6 +42,14 @@ async function writeToMailbox(message: { from: string; text: string; timestamp: 
 	}
 }
 
+async function warmUp(): Promise<void> {
+	const saved = file;
+	file = `${saved}.warmup-${writerId}`;
+	await writeToMailbox({ from: 'warmup', text: 'warmup', timestamp: new Date().toISOString() });
+	await rm(file, { force: true });
+	file = saved;
+}
+
 process.on('message', async (message) => {
 	if (message !== 'go') return;
 	for (let index = 0; index < Number(countText); index++) {
@@ -52,4 +61,5 @@ process.on('message', async (message) => {
 	await send({ kind: 'done' });
 	process.disconnect();
 });
+await warmUp();
 process.send?.({ kind: 'ready' });

@@ -1,6 +1,8 @@
+import { watch } from 'node:fs';
 import { access, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
+import { isMailboxError } from './errors.js';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { ensureDirectory } from './paths.js';
 
@@ -20,12 +22,19 @@ export interface ClaimedBatch {
 	entries: unknown[];
 }
 
+export interface BatchWatch {
+	/** Resolves `true` on a change, `false` after `timeoutMs` without one. */
+	wait(timeoutMs: number): Promise<boolean>;
+	close(): void;
+}
+
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 
 export class Spool {
 	readonly directory: string;
 	readonly #fileMode: number;
 	readonly #dirMode: number;
+	#ready: Promise<void> | undefined;
 
 	constructor(inboxPath: string, fileMode: number, dirMode: number) {
 		this.directory = `${inboxPath}.spool`;
@@ -35,10 +44,20 @@ export class Spool {
 
 	/** Leave a batch for the next lock holder. Not fsynced: its sender is only answered after the commit. */
 	async deposit(entries: unknown[]): Promise<string> {
-		await ensureDirectory(this.directory, this.#dirMode);
+		this.#ready ??= ensureDirectory(this.directory, this.#dirMode);
+		await this.#ready;
 		// Time-ordered names keep the commit order close to arrival order.
 		const id = `${Date.now().toString(36).padStart(9, '0')}-${makeId()}`;
-		await writeFileAtomic(this.#file(id, 'json'), JSON.stringify(entries), { mode: this.#fileMode, fsync: false });
+		const write = () =>
+			writeFileAtomic(this.#file(id, 'json'), JSON.stringify(entries), { mode: this.#fileMode, fsync: false });
+		try {
+			await write();
+		} catch (error) {
+			// The directory may have been removed since (e.g. by a cleanup): make it again once.
+			if (!isMailboxError(error, 'IO') || (error.cause as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
+			await ensureDirectory(this.directory, this.#dirMode);
+			await write();
+		}
 		return id;
 	}
 
@@ -48,6 +67,47 @@ export class Spool {
 		if (await exists(this.#file(id, 'claimed'))) return 'claimed';
 		if (await exists(this.#file(id, 'full'))) return 'full';
 		return 'committed';
+	}
+
+	/**
+	Wake-ups for one waiting batch: its own file changes when a lock holder claims it (rename) or commits it
+	(unlink), and inotify follows the inode across the rename. Only a hint; callers re-check the state.
+	*/
+	watchBatch(id: string): BatchWatch {
+		let pending: (() => void) | undefined;
+		let fired = false;
+		const onChange = () => {
+			fired = true;
+			pending?.();
+		};
+		let watcher: ReturnType<typeof watch> | undefined;
+		try {
+			watcher = watch(this.#file(id, 'json'), onChange);
+			watcher.on('error', onChange);
+		} catch {
+			fired = true; // already claimed, or no notifications on this file system
+		}
+		return {
+			wait: (timeoutMs) =>
+				new Promise<boolean>((resolve) => {
+					if (fired) {
+						fired = false;
+						resolve(true);
+						return;
+					}
+					const timer = setTimeout(() => {
+						pending = undefined;
+						resolve(false);
+					}, timeoutMs);
+					pending = () => {
+						clearTimeout(timer);
+						pending = undefined;
+						fired = false;
+						resolve(true);
+					};
+				}),
+			close: () => watcher?.close(),
+		};
 	}
 
 	/** Take a waiting batch back; `false` means a lock holder already claimed it and will commit it. */

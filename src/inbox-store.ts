@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, isMailboxError } from './errors.js';
 import { writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
-import { acquireLock, type HeldLock } from './fs/lock.js';
+import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow } from './fs/read-file.js';
 import { appendToInboxText, parseInboxText, serializeInbox } from './inbox-codec.js';
 import { type ClaimedBatch, Spool } from './inbox-spool.js';
@@ -87,9 +86,7 @@ export class InboxStore {
 		for (let attempt = 0; ; attempt++) {
 			const lock = await acquireLock(this.path, this.lockPath, { staleMs: this.#options.staleMs, ...options });
 			try {
-				const batches = await this.spool.claimAll();
-				if (options.combineOnly && batches.length === 0) return plan({ exists: true, items: [], bytes: 0 }).result;
-				return await this.#underLock(lock, plan, batches);
+				return await this.#locked(lock, plan, options.combineOnly ?? false);
 			} catch (error) {
 				if (isMailboxError(error, 'LOCK_COMPROMISED') && attempt < compromiseRetries) continue;
 				throw error;
@@ -99,14 +96,24 @@ export class InboxStore {
 		}
 	}
 
-	/** One lock attempt; `undefined` when another process holds it. */
+	/** One lock attempt; `undefined` when another process holds the lock (or took it over mid-write: nothing was written). */
 	async tryTransact<T>(plan: Plan<T>, combineOnly = false): Promise<{ result: T } | undefined> {
+		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
+		if (!lock) return undefined;
 		try {
-			return { result: await this.transact(plan, { deadline: 0, combineOnly }) };
+			return { result: await this.#locked(lock, plan, combineOnly) };
 		} catch (error) {
-			if (isMailboxError(error, 'LOCK_TIMEOUT')) return undefined;
+			if (isMailboxError(error, 'LOCK_COMPROMISED')) return undefined;
 			throw error;
+		} finally {
+			await lock.release().catch(() => {});
 		}
+	}
+
+	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean): Promise<T> {
+		const batches = await this.spool.claimAll();
+		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [], bytes: 0 }).result;
+		return this.#underLock(lock, plan, batches);
 	}
 
 	/**
@@ -117,28 +124,35 @@ export class InboxStore {
 		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
 		if (await this.tryTransact(appendPlan)) return;
 		const id = await this.spool.deposit(entries);
-		let delayMs = 4;
-		for (;;) {
-			const status = await this.spool.status(id);
-			if (status === 'committed') return;
-			if (status === 'full') {
-				await this.spool.forget(id);
-				throw errors.inboxTooLarge(this.path, Number.NaN, this.#options.maxInboxBytes);
+		const changes = this.spool.watchBatch(id);
+		try {
+			let delayMs = 4;
+			let status = await this.spool.status(id);
+			for (let round = 1; ; round++) {
+				if (status === 'committed') return;
+				if (status === 'full') {
+					await this.spool.forget(id);
+					throw errors.inboxTooLarge(this.path, Number.NaN, this.#options.maxInboxBytes);
+				}
+				// Become the combiner if the lock is free: this commits our batch and everyone else's.
+				const combine: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
+				if (status === 'waiting' && (await this.tryTransact(combine, true))) {
+					status = await this.spool.status(id);
+					continue;
+				}
+				const giveUp =
+					Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
+				if (giveUp && status === 'waiting' && (await this.spool.withdraw(id))) {
+					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
+					throw errors.lockTimeout(this.lockPath, options.deadline);
+				}
+				const changed = await changes.wait(delayMs * (0.5 + Math.random()));
+				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
+				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
+				if (changed || round % 8 === 0) status = await this.spool.status(id);
 			}
-			// Become the combiner if we can: this commits our batch and everyone else's.
-			if (
-				status === 'waiting' &&
-				(await this.tryTransact(() => ({ mutation: { kind: 'none' }, result: undefined }), true))
-			) {
-				continue;
-			}
-			const giveUp = Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
-			if (giveUp && status === 'waiting' && (await this.spool.withdraw(id))) {
-				if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
-				throw errors.lockTimeout(this.lockPath, options.deadline);
-			}
-			await sleep(delayMs * (0.5 + Math.random()));
-			delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
+		} finally {
+			changes.close();
 		}
 	}
 

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
@@ -34,38 +35,11 @@ fixed 5..100 ms schedule leaves it idle and then gives up after about 655 ms.
 export async function acquireLock(file: string, lockPath: string, options: LockOptions): Promise<HeldLock> {
 	const { staleMs = 10_000, deadline, signal, shouldContinue } = options;
 	const started = Date.now();
-	let compromise: MailboxError | undefined;
 	let delayMs = firstRetryMs;
 	for (;;) {
 		if (signal?.aborted) throw errors.aborted(`Locking ${lockPath}`, signal.reason);
-		try {
-			const release = await lockfile.lock(file, {
-				lockfilePath: lockPath,
-				realpath: false,
-				stale: staleMs,
-				update: Math.max(1000, Math.min(staleMs / 2, 5000)),
-				retries: 0,
-				onCompromised: (error) => {
-					compromise = errors.lockCompromised(lockPath, error);
-				},
-			});
-			return {
-				lockPath,
-				assertHeld() {
-					if (compromise) throw compromise;
-				},
-				async release() {
-					try {
-						await release();
-					} catch (error) {
-						// A compromised lock is already gone; anything else is worth reporting.
-						if (!compromise) throw errors.io('release lock', lockPath, error);
-					}
-				},
-			};
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw errors.io('lock', lockPath, error);
-		}
+		const lock = await tryAcquireLock(file, lockPath, staleMs);
+		if (lock) return lock;
 		const remaining = deadline - Date.now();
 		if (remaining <= 0 || (shouldContinue && !shouldContinue())) {
 			throw errors.lockTimeout(lockPath, Date.now() - started);
@@ -77,5 +51,49 @@ export async function acquireLock(file: string, lockPath: string, options: LockO
 		} catch {
 			throw errors.aborted(`Locking ${lockPath}`, signal?.reason);
 		}
+	}
+}
+
+/**
+One attempt; `undefined` when another live holder has the lock. A single stat answers "busy" for the
+common contended case, so dozens of waiting processes stay cheap; proper-lockfile runs only when the lock
+looks free or stale (it then does the real mkdir, stale takeover and refresh).
+*/
+export async function tryAcquireLock(file: string, lockPath: string, staleMs = 10_000): Promise<HeldLock | undefined> {
+	try {
+		const { mtimeMs } = await stat(lockPath);
+		if (Date.now() - mtimeMs < staleMs) return undefined;
+	} catch {
+		// Absent (or unreadable): let proper-lockfile decide.
+	}
+	let compromise: MailboxError | undefined;
+	try {
+		const release = await lockfile.lock(file, {
+			lockfilePath: lockPath,
+			realpath: false,
+			stale: staleMs,
+			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
+			retries: 0,
+			onCompromised: (error) => {
+				compromise = errors.lockCompromised(lockPath, error);
+			},
+		});
+		return {
+			lockPath,
+			assertHeld() {
+				if (compromise) throw compromise;
+			},
+			async release() {
+				try {
+					await release();
+				} catch (error) {
+					// A compromised lock is already gone; anything else is worth reporting.
+					if (!compromise) throw errors.io('release lock', lockPath, error);
+				}
+			},
+		};
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw errors.io('lock', lockPath, error);
+		return undefined;
 	}
 }
