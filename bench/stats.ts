@@ -1,0 +1,23 @@
+/** Small statistics helpers for the bench: every figure it prints is a median or a percentile of samples. */
+
+export function percentile(samples: readonly number[], fraction: number): number {
+	if (samples.length === 0) return Number.NaN;
+	const sorted = [...samples].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number;
+}
+
+export const median = (samples: readonly number[]) => percentile(samples, 0.5);
+
+export function fixed(value: number, digits = 2): string {
+	return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+/** Print rows as an aligned Markdown table and return the Markdown. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+	const cells = [headers, ...rows.map((row) => row.map(String))];
+	const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+	const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+	const text = [line(headers), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
+	console.log(text);
+	return text;
+}
