@@ -3,7 +3,7 @@ import { errors, isMailboxError } from './errors.js';
 import { writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow } from './fs/read-file.js';
-import { appendToInboxText, parseInboxText, serializeInbox } from './inbox-codec.js';
+import { appendToInboxText, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
 import { type ClaimedBatch, Spool } from './inbox-spool.js';
 
 export interface QuarantineEvent {
@@ -40,6 +40,11 @@ export interface TransactionState {
 }
 
 export type Mutation = { kind: 'none' } | { kind: 'append'; added: unknown[] } | { kind: 'replace'; items: unknown[] };
+interface Written {
+	text: string;
+	items: unknown[];
+}
+
 export type Plan<T> = (state: TransactionState) => { mutation: Mutation; result: T };
 
 export interface TransactionOptions {
@@ -52,7 +57,8 @@ export interface TransactionOptions {
 
 const compromiseRetries = 3;
 const entryOverhead = 4;
-const spoolPollMaxMs = 40;
+const spoolPollMaxMs = 50;
+const drainBudgetMs = 50;
 
 /** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
 export class InboxStore {
@@ -113,7 +119,21 @@ export class InboxStore {
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean): Promise<T> {
 		const batches = await this.spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [], bytes: 0 }).result;
-		return this.#underLock(lock, plan, batches);
+		let { result, written } = await this.#underLock(lock, plan, batches);
+		// Keep combining while batches keep arriving, so waiters need not fight for the lock (bounded for fairness).
+		// Under the lock nobody else writes, so what we just wrote is what a re-read would return.
+		const until = Date.now() + drainBudgetMs;
+		while (Date.now() < until) {
+			const more = await this.spool.claimAll();
+			if (more.length === 0) break;
+			({ written } = await this.#underLock(
+				lock,
+				() => ({ mutation: { kind: 'none' }, result: undefined }),
+				more,
+				written,
+			));
+		}
+		return result;
 	}
 
 	/**
@@ -126,7 +146,7 @@ export class InboxStore {
 		const id = await this.spool.deposit(entries);
 		const changes = this.spool.watchBatch(id);
 		try {
-			let delayMs = 4;
+			let delayMs = 10;
 			let status = await this.spool.status(id);
 			for (let round = 1; ; round++) {
 				if (status === 'committed') return;
@@ -156,15 +176,25 @@ export class InboxStore {
 		}
 	}
 
-	async #underLock<T>(lock: HeldLock, plan: Plan<T>, batches: ClaimedBatch[]): Promise<T> {
-		const read = await readFileNoFollow(this.path);
-		const text = read ? read.bytes.toString('utf8') : '';
-		const parsed = parseInboxText(text);
+	async #underLock<T>(
+		lock: HeldLock,
+		plan: Plan<T>,
+		batches: ClaimedBatch[],
+		known?: Written,
+	): Promise<{ result: T; written: Written | undefined }> {
+		const read = known ? undefined : await readFileNoFollow(this.path);
+		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
+		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : parseInboxText(text);
 		const items = parsed.ok ? parsed.items : parsed.recovered;
 		if (!parsed.ok) await this.#quarantine(read?.bytes ?? Buffer.alloc(0), parsed.reason, items.length);
-		const { mutation, result } = plan({ exists: read !== undefined, items, bytes: read?.bytes.length ?? 0 });
+		const exists = known !== undefined || read !== undefined;
+		const { mutation, result } = plan({
+			exists,
+			items,
+			bytes: known ? Buffer.byteLength(text) : (read?.bytes.length ?? 0),
+		});
 		const base = mutation.kind === 'replace' ? mutation.items : items;
-		const added = mutation.kind === 'append' ? mutation.added : [];
+		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
 		const { committed, rejected } = this.#fitSpooled(batches, [...base, ...added], text.length);
 		for (const batch of committed) added.push(...batch.entries);
@@ -180,7 +210,9 @@ export class InboxStore {
 			await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });
 		}
 		await this.spool.settle(committed, rejected);
-		return result;
+		const written =
+			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
+		return { result, written };
 	}
 
 	/** Spooled batches that fit under the size limit, skipping entries already present (a crashed combiner's leftovers). */
