@@ -144,11 +144,18 @@ export class Spool {
 					return undefined; // withdrawn by its sender a moment ago
 				}
 			}
+			let text: string;
 			try {
-				const entries: unknown = JSON.parse(await readFile(claimed, 'utf8'));
+				text = await readFile(claimed, 'utf8');
+			} catch {
+				return undefined; // a transient read error: the batch stays claimed for the next holder
+			}
+			try {
+				const entries: unknown = JSON.parse(text);
 				if (Array.isArray(entries)) return { file: claimed, entries };
 			} catch {
-				// Only an interrupted deposit leaves an unreadable batch, and its sender was never answered.
+				// Deposits are renamed into place complete, so only a crash of the machine leaves a torn one,
+				// and its sender (on the same machine) was never answered.
 			}
 			await unlink(claimed).catch(() => {});
 			return undefined;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
 import { errors, isMailboxError } from './errors.js';
 import { writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
@@ -40,6 +41,23 @@ export interface TransactionState {
 }
 
 export type Mutation = { kind: 'none' } | { kind: 'append'; added: unknown[] } | { kind: 'replace'; items: unknown[] };
+/**
+Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
+sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
+*/
+function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
+	let watcher: FSWatcher | undefined;
+	const released = new Promise<boolean>((resolve) => {
+		try {
+			watcher = watch(lockPath, () => resolve(true));
+			watcher.on('error', () => resolve(true));
+		} catch {
+			resolve(true);
+		}
+	});
+	return { released, close: () => watcher?.close() };
+}
+
 interface Written {
 	text: string;
 	items: unknown[];
@@ -156,7 +174,8 @@ export class InboxStore {
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
 				const combine: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
-				if (status === 'waiting' && (await this.tryTransact(combine, true))) {
+				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
+				if ((status === 'waiting' || status === 'claimed') && (await this.tryTransact(combine, true))) {
 					status = await this.spool.status(id);
 					continue;
 				}
@@ -166,7 +185,9 @@ export class InboxStore {
 					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
 					throw errors.lockTimeout(this.lockPath, options.deadline);
 				}
-				const changed = await changes.wait(delayMs * (0.5 + Math.random()));
+				const release = watchRelease(this.lockPath);
+				const changed = await Promise.race([changes.wait(delayMs * (0.5 + Math.random())), release.released]);
+				release.close();
 				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
 				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
 				if (changed || round % 8 === 0) status = await this.spool.status(id);

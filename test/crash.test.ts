@@ -242,6 +242,7 @@ function verifyRound({ file, writers }: RoundResult): void {
 		if (writer.killed) expect(indexes.length).toBeGreaterThanOrEqual(writer.sent.length);
 		else {
 			expect(writer.done, `writer ${writer.id} finished`).toBe(true);
+			expect(writer.child.exitCode, `writer ${writer.id} exit code`).toBe(0);
 			expect(indexes.length).toBe(SENDS_PER_WRITER);
 		}
 	}
