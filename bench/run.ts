@@ -24,7 +24,9 @@ let failures = 0;
 
 async function sendLatency(backlog: number, sends: number): Promise<number[]> {
 	const inbox = new Inbox(freshFile());
-	await Promise.all(Array.from({ length: backlog }, (_, index) => inbox.send({ from: 'fill', text: `backlog ${index}` })));
+	await Promise.all(
+		Array.from({ length: backlog }, (_, index) => inbox.send({ from: 'fill', text: `backlog ${index}` })),
+	);
 	const samples: number[] = [];
 	for (let index = 0; index < sends; index++) {
 		const started = performance.now();
@@ -82,7 +84,9 @@ async function watcherLatency(count: number, polling: boolean) {
 	return { fromResolve, fromStart };
 }
 
-console.log(`# swarm-mailbox bench (${quick ? 'quick' : 'full'}): ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
+console.log(
+	`# swarm-mailbox bench (${quick ? 'quick' : 'full'}): ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`,
+);
 
 const latency = await sendLatency(0, quick ? 200 : 1000);
 console.log('## Send latency (one process, durable: fsync of file and directory)\n');
@@ -104,7 +108,9 @@ for (let round = 0; round < rounds; round++) {
 		}
 	}
 }
-console.log(`\n## Throughput: N writer processes × ${count} sequential sends into one inbox (median of ${rounds} interleaved rounds)\n`);
+console.log(
+	`\n## Throughput: N writer processes × ${count} sequential sends into one inbox (median of ${rounds} interleaved rounds)\n`,
+);
 table(
 	['writers', 'ours msg/s', 'ours lost', 'baseline msg/s', 'baseline lost', 'ratio'],
 	writerCounts.map((writers) => {
@@ -117,7 +123,9 @@ table(
 	}),
 );
 
-console.log('\n## Send → watcher latency across processes (ms; "from resolve" can be negative: the watcher sees the rename before send() finishes its directory fsync)\n');
+console.log(
+	'\n## Send → watcher latency across processes (ms; "from resolve" can be negative: the watcher sees the rename before send() finishes its directory fsync)\n',
+);
 const latencyRows: (string | number)[][] = [];
 for (const polling of [false, true]) {
 	const { fromResolve, fromStart } = await watcherLatency(quick ? 100 : 500, polling);

@@ -17,7 +17,11 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 	const cells = [headers, ...rows.map((row) => row.map(String))];
 	const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
 	const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
-	const text = [line(headers), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
+	const text = [
+		line(headers),
+		`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`,
+		...cells.slice(1).map(line),
+	].join('\n');
 	console.log(text);
 	return text;
 }

@@ -1,5 +1,5 @@
-import { watch } from 'node:fs';
-import { access, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { readFileSync, renameSync, rmSync, watch } from 'node:fs';
+import { access, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from './errors.js';
@@ -126,6 +126,11 @@ export class Spool {
 	}
 
 	/** Under the inbox lock: claim every waiting batch, plus any a crashed holder claimed and never finished. */
+	/**
+	Under the inbox lock: claim every waiting batch, plus any a crashed holder claimed and never finished.
+	Synchronous on purpose: each call is a tiny local syscall made while every other writer waits for this lock,
+	and skipping the thread-pool round trip per file shortens the critical section several-fold under load.
+	*/
 	async claimAll(): Promise<ClaimedBatch[]> {
 		let names: string[];
 		try {
@@ -133,43 +138,49 @@ export class Spool {
 		} catch {
 			return [];
 		}
-		const claims = names.sort().map(async (name): Promise<ClaimedBatch | undefined> => {
+		const batches: ClaimedBatch[] = [];
+		for (const name of names.sort()) {
 			const id = name.replace(/\.(json|claimed)$/, '');
-			if (id === name) return undefined;
+			if (id === name) continue;
 			const claimed = this.#file(id, 'claimed');
 			if (name.endsWith('.json')) {
 				try {
-					await rename(this.#file(id, 'json'), claimed);
+					renameSync(this.#file(id, 'json'), claimed);
 				} catch {
-					return undefined; // withdrawn by its sender a moment ago
+					continue; // withdrawn by its sender a moment ago
 				}
 			}
 			let text: string;
 			try {
-				text = await readFile(claimed, 'utf8');
+				text = readFileSync(claimed, 'utf8');
 			} catch {
-				return undefined; // a transient read error: the batch stays claimed for the next holder
+				continue; // a transient read error: the batch stays claimed for the next holder
 			}
 			try {
 				const entries: unknown = JSON.parse(text);
-				if (Array.isArray(entries)) return { file: claimed, entries };
+				if (Array.isArray(entries)) {
+					batches.push({ file: claimed, entries });
+					continue;
+				}
 			} catch {
 				// Deposits are renamed into place complete, so only a crash of the machine leaves a torn one,
 				// and its sender (on the same machine) was never answered.
 			}
-			await unlink(claimed).catch(() => {});
-			return undefined;
-		});
-		const batches = (await Promise.all(claims)).filter((batch) => batch !== undefined);
+			rmSync(claimed, { force: true });
+		}
 		return batches;
 	}
 
 	/** After the inbox commit: committed batches disappear, rejected ones are marked for their senders. */
-	async settle(committed: ClaimedBatch[], rejected: ClaimedBatch[]): Promise<void> {
-		await Promise.all([
-			...committed.map((batch) => unlink(batch.file).catch(() => {})),
-			...rejected.map((batch) => rename(batch.file, batch.file.replace(/\.claimed$/, '.full')).catch(() => {})),
-		]);
+	settle(committed: ClaimedBatch[], rejected: ClaimedBatch[]): void {
+		for (const batch of committed) rmSync(batch.file, { force: true });
+		for (const batch of rejected) {
+			try {
+				renameSync(batch.file, batch.file.replace(/\.claimed$/, '.full'));
+			} catch {
+				// Gone already: its sender withdrew nothing (claimed batches cannot be withdrawn), so nothing to mark.
+			}
+		}
 	}
 
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {

@@ -230,7 +230,7 @@ export class InboxStore {
 			const { fileMode: mode, fsync } = this.#options;
 			await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });
 		}
-		await this.spool.settle(committed, rejected);
+		this.spool.settle(committed, rejected);
 		const written =
 			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
 		return { result, written };
