@@ -113,10 +113,10 @@ export const errors = {
 			`Entry for ${path} is ${bytes} bytes, over the ${limit}-byte limit. Nothing was written; send a smaller text or raise \`maxEntryBytes\`.`,
 			{ path },
 		),
-	inboxTooLarge: (path: string, bytes: number, limit: number) =>
+	inboxTooLarge: (path: string, bytes: number | undefined, limit: number) =>
 		new MailboxError(
 			'INBOX_TOO_LARGE',
-			`Inbox ${path} would grow to ${bytes} bytes, over the ${limit}-byte limit. Nothing was written; ` +
+			`Inbox ${path} would grow ${bytes === undefined ? '' : `to ${bytes} bytes, `}over the ${limit}-byte limit. Nothing was written; ` +
 				`let the recipient drain it (ack delivered entries) or raise \`maxInboxBytes\`.`,
 			{ path },
 		),

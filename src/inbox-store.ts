@@ -140,16 +140,18 @@ export class InboxStore {
 		let { result, written } = await this.#underLock(lock, plan, batches);
 		// Keep combining while batches keep arriving, so waiters need not fight for the lock (bounded for fairness).
 		// Under the lock nobody else writes, so what we just wrote is what a re-read would return.
+		// The caller's own change is committed by now: a failure while draining must not make it retry (and
+		// duplicate) that change. Batches claimed but not committed stay claimed for the next holder.
 		const until = Date.now() + drainBudgetMs;
-		while (Date.now() < until) {
-			const more = await this.spool.claimAll();
-			if (more.length === 0) break;
-			({ written } = await this.#underLock(
-				lock,
-				() => ({ mutation: { kind: 'none' }, result: undefined }),
-				more,
-				written,
-			));
+		try {
+			while (Date.now() < until) {
+				const more = await this.spool.claimAll();
+				if (more.length === 0) break;
+				const none: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
+				({ written } = await this.#underLock(lock, none, more, written));
+			}
+		} catch {
+			// Left to the next holder, as after a crash.
 		}
 		return result;
 	}
@@ -160,6 +162,7 @@ export class InboxStore {
 	*/
 	async append(entries: unknown[], options: TransactionOptions): Promise<void> {
 		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
+		const started = Date.now();
 		if (await this.tryTransact(appendPlan)) return;
 		const id = await this.spool.deposit(entries);
 		const changes = this.spool.watchBatch(id);
@@ -170,7 +173,7 @@ export class InboxStore {
 				if (status === 'committed') return;
 				if (status === 'full') {
 					await this.spool.forget(id);
-					throw errors.inboxTooLarge(this.path, Number.NaN, this.#options.maxInboxBytes);
+					throw errors.inboxTooLarge(this.path, undefined, this.#options.maxInboxBytes);
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
 				const combine: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
@@ -183,7 +186,7 @@ export class InboxStore {
 					Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
 				if (giveUp && status === 'waiting' && (await this.spool.withdraw(id))) {
 					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
-					throw errors.lockTimeout(this.lockPath, options.deadline);
+					throw errors.lockTimeout(this.lockPath, Date.now() - started);
 				}
 				const release = watchRelease(this.lockPath);
 				const changed = await Promise.race([changes.wait(delayMs * (0.5 + Math.random())), release.released]);

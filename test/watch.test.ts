@@ -6,17 +6,17 @@ import { tempDir } from './helpers/temp.js';
 
 async function take(watcher: InboxWatcher, count: number, timeoutMs = 5_000): Promise<InboxEntry[]> {
 	const taken: InboxEntry[] = [];
-	const deadline = AbortSignal.timeout(timeoutMs);
+	let timer: NodeJS.Timeout | undefined;
+	const deadline = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`only ${taken.length} of ${count} arrived`)), timeoutMs);
+	});
+	deadline.catch(() => {});
 	while (taken.length < count) {
-		const next = await Promise.race([
-			watcher.next(),
-			new Promise<never>((_, reject) =>
-				deadline.addEventListener('abort', () => reject(new Error(`only ${taken.length} of ${count} arrived`))),
-			),
-		]);
+		const next = await Promise.race([watcher.next(), deadline]);
 		if (next.done) break;
 		taken.push(next.value);
 	}
+	clearTimeout(timer);
 	return taken;
 }
 
