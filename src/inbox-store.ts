@@ -76,7 +76,8 @@ export interface TransactionOptions {
 const compromiseRetries = 3;
 const entryOverhead = 4;
 const spoolPollMaxMs = 50;
-const drainBudgetMs = 50;
+const drainBudgetMs = 100;
+const drainGraceMs = 1;
 
 /** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
 export class InboxStore {
@@ -144,9 +145,16 @@ export class InboxStore {
 		// duplicate) that change. Batches claimed but not committed stay claimed for the next holder.
 		const until = Date.now() + drainBudgetMs;
 		try {
-			while (Date.now() < until) {
-				const more = await this.spool.claimAll();
-				if (more.length === 0) break;
+			for (let round = 0; Date.now() < until; round++) {
+				let more = await this.spool.claimAll();
+				if (more.length === 0) {
+					// Uncontended: release at once, so a lone sender's latency is untouched.
+					if (round === 0 && batches.length === 0) break;
+					// A short grace catches batches deposited just now, which would otherwise wait out a poll delay.
+					await new Promise((resolve) => setTimeout(resolve, drainGraceMs));
+					more = await this.spool.claimAll();
+					if (more.length === 0) break;
+				}
 				const none: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
 				({ written } = await this.#underLock(lock, none, more, written));
 			}
