@@ -21,6 +21,9 @@ export type MailboxErrorCode =
 	| 'TIMEOUT'
 	| 'ABORTED'
 	| 'CLOSED'
+	| 'ALREADY_ANSWERED'
+	| 'REQUEST_NOT_FOUND'
+	| 'INVALID_KEY'
 	| 'IO';
 
 const brand = Symbol.for('swarm-mailbox.MailboxError');
@@ -58,6 +61,12 @@ function describeCause(cause: unknown): string {
 		return code ? `${code}: ${cause.message}` : cause.message;
 	}
 	return String(cause);
+}
+
+/** A short, printable rendering of a verify-key argument: strings quoted and cut at 60 characters, anything else by type. */
+function describeKeyInput(value: unknown): string {
+	if (typeof value !== 'string') return `(a ${value === null ? 'null' : typeof value}, not a string)`;
+	return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 }
 
 /** Message builders, one per failure. Each returns a ready `MailboxError`. */
@@ -156,6 +165,55 @@ export const errors = {
 			cause: reason,
 		}),
 	closed: (what: string) => new MailboxError('CLOSED', `${what} was closed; create a new one to continue.`),
+	alreadyAnswered: (requestId: string, path: string) =>
+		new MailboxError(
+			'ALREADY_ANSWERED',
+			`Request ${JSON.stringify(requestId)} was already answered (claim ${path}); a request gets exactly one answer. ` +
+				`Nothing was sent. List what is still open with \`Leader.listPending(team)\`.`,
+			{ path },
+		),
+	requestNotFound: (requestId: string, directory: string) =>
+		new MailboxError(
+			'REQUEST_NOT_FOUND',
+			`No pending request ${JSON.stringify(requestId)} in ${directory}. Check the id with \`Leader.listPending(team)\`; ` +
+				`the leader records a request only once it has read it from its inbox.`,
+			{ path: directory },
+		),
+	ambiguousRequest: (requestId: string, workers: readonly string[]) =>
+		new MailboxError(
+			'INVALID_ARGUMENT',
+			`Request id ${JSON.stringify(requestId)} is pending for several workers (${workers.join(', ')}). Pass \`worker\` to pick one.`,
+		),
+	noAlwaysRule: (what: string) =>
+		new MailboxError(
+			'INVALID_ARGUMENT',
+			`Cannot derive an "always allow" rule for ${what}. Nothing was sent; approve without \`always\`, or add a rule to the policy yourself.`,
+		),
+	corruptRules: (path: string, reason: string, cause?: unknown) =>
+		new MailboxError(
+			'CORRUPT_CONFIG',
+			`Rules file ${path} cannot be used (${reason}). It was left untouched; repair or delete it, then retry.`,
+			{ path, cause },
+		),
+	signerChangedId: (expected: string, received: unknown) =>
+		new MailboxError(
+			'INVALID_ARGUMENT',
+			`The \`signer\` must keep the entry's msg_id ${expected} (it is chosen up front so a re-sent answer is the same entry), got \`${String(received)}\`.`,
+		),
+	invalidVerifyKey: (received: unknown, reason: string, cause?: unknown) =>
+		new MailboxError(
+			'INVALID_KEY',
+			`Invalid lead verify key ${describeKeyInput(received)}: ${reason}. ` +
+				`Pass the value of \`--lead-verify-key\` unchanged: \`<issued-at ms>.<base64url, unpadded, of the SPKI DER of an Ed25519 public key>\` ` +
+				`(\`createLeadKeyPair()\` makes a matching pair).`,
+			{ cause },
+		),
+	invalidSigningKey: (reason: string) =>
+		new MailboxError(
+			'INVALID_KEY',
+			`Cannot sign a lead entry: the private key ${reason}. Nothing was signed; ` +
+				`pass the \`privateKey\` returned by \`createLeadKeyPair()\` (an Ed25519 private KeyObject).`,
+		),
 	io: (operation: string, path: string, cause: unknown) =>
 		new MailboxError(
 			'IO',

@@ -14,6 +14,40 @@ export {
 	sanitizePathComponent,
 	sanitizeTeamDirName,
 } from './paths.js';
+export { hostMatches, isValidHost } from './policy/host-pattern.js';
+export type { MatchContext, PermissionRule } from './policy/rule.js';
+export { formatRule, parseRule, ruleMatches } from './policy/rule.js';
+export type { HostDecision, RuleBehavior, RuleSetSpec, ToolDecision } from './policy/rule-set.js';
+export { RuleSet } from './policy/rule-set.js';
+export { inputDigest, permissionRequestDigest, planDigest } from './protocol/digest.js';
+export {
+	approvedRequestFor,
+	createIdleNotification,
+	createPermissionRequest,
+	createPermissionResponse,
+	createPlanApprovalRequest,
+	createPlanApprovalResponse,
+	createSandboxPermissionRequest,
+	createSandboxPermissionResponse,
+	createShutdownApproved,
+	createShutdownRejected,
+	createShutdownRequest,
+	createTaskAssignment,
+} from './protocol/frame-builders.js';
+export type { ParsedText } from './protocol/frame-codec.js';
+export { encodeFrame, frameTypeOf, isFrameType, parseFrame } from './protocol/frame-codec.js';
+export type { Frame, FrameType, PermissionMode, PermissionUpdate } from './protocol/frames.js';
+export { frameSchemas, frameTypes, protocolFrameTypes } from './protocol/frames.js';
+export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownRequestId } from './protocol/ids.js';
+export type { LeadClassification, LeadKeyPair, LeadVerifierOptions } from './protocol/signing.js';
+export {
+	createLeadKeyPair,
+	LeadVerifier,
+	leadSignaturePayload,
+	parseVerifyKey,
+	signLeadEntry,
+	withLeadSignature,
+} from './protocol/signing.js';
 export type { CreateTeamOptions, MemberInput, TeamOptions } from './team.js';
 export { Team } from './team.js';
 export type { TeamConfig, TeamMember } from './team-config.js';

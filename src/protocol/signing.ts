@@ -1,0 +1,248 @@
+/**
+Lead-entry signing as Claude Code 2.1.330 does it ("claude-team-lead-entry-v1"): the leader signs what it writes
+as "team-lead", "user" or "system" into a pane teammate's inbox with that teammate's Ed25519 key, and the teammate
+classifies every entry it reads as verified, forged or unverifiable. Key pairs and `--lead-verify-key` parsing live
+in `verify-key.ts` and are re-exported here.
+*/
+
+import type { KeyObject } from 'node:crypto';
+import { randomUUID, sign, verify } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { InboxEntry, OutgoingEntry } from '../entry.js';
+import { errors } from '../errors.js';
+import { frameTypeOf } from './frame-codec.js';
+import { assertLeadPrivateKey, fromCanonicalBase64Url, parseVerifyKey, toBase64Url } from './verify-key.js';
+
+export type { LeadKeyPair, VerifyKey } from './verify-key.js';
+export { createLeadKeyPair, parseVerifyKey } from './verify-key.js';
+
+/** The first element of every signed payload. */
+export const LEAD_SIGNATURE_CONTEXT = 'claude-team-lead-entry-v1';
+/** Sender names Claude Code signs and treats as the lead. */
+export const leadSenderNames: ReadonlySet<string> = new Set(['team-lead', 'user', 'system']);
+/** Entries timestamped this long before process start still verify, if the process started this close to the key. */
+export const LEAD_KEY_GRACE_MS = 120_000;
+
+/** The fields a lead signature covers. `type`, `read`, `msgV` and the recipient are not covered. */
+export interface LeadSignedFields {
+	msg_id: string;
+	from: string;
+	timestamp: string;
+	text: string;
+	summary?: string | undefined;
+	color?: string | undefined;
+	from_plugin?: string | undefined;
+}
+
+export type LeadClassification = 'verified' | 'forged' | 'unverifiable';
+
+export interface LeadVerifierOptions {
+	/** Epoch ms when this process started; entries signed before it are refused. @default performance.timeOrigin */
+	processStartMs?: number;
+	/** How many spent msg_ids to remember for replay protection. @default 4096 */
+	maxSpentIds?: number;
+}
+
+/** UTF-8 bytes of the compact JSON array that is signed, exactly as Claude Code builds it. */
+export function leadSignaturePayload(entry: LeadSignedFields): Buffer {
+	const fields = [entry.msg_id, entry.from, entry.timestamp, entry.text];
+	const optional = [entry.summary ?? null, entry.color ?? null, entry.from_plugin ?? null];
+	return Buffer.from(JSON.stringify([LEAD_SIGNATURE_CONTEXT, ...fields, ...optional]), 'utf8');
+}
+
+/**
+Signs an entry that already has its final `msg_id` and `timestamp`; the result goes in `lead_sig`.
+@throws {MailboxError} `INVALID_KEY` unless `privateKey` is an Ed25519 private key; `INVALID_ARGUMENT` when `from`
+is not exactly a lead name, `msg_id` is empty, or `timestamp` does not parse (no reader would ever verify those).
+*/
+export function signLeadEntry(entry: LeadSignedFields, privateKey: KeyObject): string {
+	assertLeadPrivateKey(privateKey);
+	if (typeof entry.from !== 'string' || !leadSenderNames.has(entry.from)) {
+		throw errors.invalidArgument('entry.from', 'exactly "team-lead", "user" or "system" to be signed', entry.from);
+	}
+	if (typeof entry.msg_id !== 'string' || entry.msg_id === '') {
+		throw errors.invalidArgument('entry.msg_id', 'a non-empty string (it is part of the signature)', entry.msg_id);
+	}
+	if (typeof entry.timestamp !== 'string' || !Number.isFinite(Date.parse(entry.timestamp))) {
+		throw errors.invalidArgument('entry.timestamp', 'an ISO 8601 date string', entry.timestamp);
+	}
+	if (typeof entry.text !== 'string') throw errors.invalidArgument('entry.text', 'a string', entry.text);
+	return toBase64Url(sign(null, leadSignaturePayload(entry), privateKey));
+}
+
+/**
+Returns a copy of `outgoing` ready for `send()`: `msg_id` (a random UUID) and `timestamp` (now) are fixed first when
+missing, then `lead_sig` is set, so the entry written is exactly the one signed. Throws as `signLeadEntry` does.
+*/
+export function withLeadSignature(
+	outgoing: OutgoingEntry,
+	privateKey: KeyObject,
+): OutgoingEntry & { msg_id: string; timestamp: string; lead_sig: string } {
+	const fixed = {
+		...outgoing,
+		msg_id: outgoing.msg_id ?? randomUUID(),
+		timestamp: outgoing.timestamp ?? new Date().toISOString(),
+	};
+	return { ...fixed, lead_sig: signLeadEntry(fixed, privateKey) };
+}
+
+/*
+Confusables fold: Cyrillic, Greek and a few Latin letters that render like ASCII letters, plus the ASCII
+look-alikes I, 1, | (for l) and 0 (for o). It is a small hand-picked table, not Unicode's confusables.txt: it misses
+other scripts (Armenian, Cherokee, ...) and symbol look-alikes. That is acceptable because its only use is to decide
+whether a sender is posing as one of three lead names, none of which contains an "i"; over-folding can only turn an
+unverified entry that already looks like a lead into "forged".
+*/
+const confusableGroups: Record<string, string> = {
+	a: '\u0430\u0410\u03b1\u0391\u0251',
+	b: '\u0412\u0392\u042c\u044c',
+	c: '\u0441\u0421\u03f2\u03f9',
+	d: '\u0501\u0500',
+	e: '\u0435\u0415\u0395\u04bd',
+	g: '\u0261\u050d',
+	h: '\u04bb\u041d\u0397',
+	i: '\u0456\u03b9\u0131\u0269',
+	j: '\u0458\u0408\u03f3\u037f',
+	k: '\u043a\u041a\u03ba\u039a',
+	l: 'I1|\u04cf\u04c0\u0399\u0406',
+	m: '\u043c\u041c\u039c',
+	n: '\u039d',
+	o: '0\u043e\u041e\u03bf\u039f',
+	p: '\u0440\u0420\u03c1\u03a1',
+	q: '\u051b\u051a',
+	s: '\u0455\u0405',
+	t: '\u0422\u03a4\u03c4',
+	u: '\u03c5',
+	v: '\u03bd\u0475\u0474',
+	w: '\u051d\u051c',
+	x: '\u0445\u0425\u03c7\u03a7',
+	y: '\u0443\u0423\u03a5\u04af\u04ae',
+	z: '\u0396',
+};
+const confusables = new Map<string, string>(
+	Object.entries(confusableGroups).flatMap(([latin, lookalikes]) => [...lookalikes].map((c) => [c, latin] as const)),
+);
+
+/**
+Folds a sender name for the "poses as the lead" check: NFKC; strip combining marks and invisible (default-ignorable)
+characters; fold confusables; lowercase; Unicode dashes to "-"; trim; whitespace runs to "-". For example
+"Team\u2013Lead " and "team-l\u0435ad" (Cyrillic e) both become "team-lead".
+*/
+export function normalizeSenderName(name: string): string {
+	const bare = name
+		.normalize('NFKC')
+		.normalize('NFD')
+		.replace(/[\p{M}\p{Default_Ignorable_Code_Point}]/gu, '');
+	const folded = Array.from(bare, (c) => confusables.get(c) ?? c).join('');
+	return folded
+		.toLowerCase()
+		.replace(/[\p{Pd}\u2212\u2043\u02d7]/gu, '-')
+		.trim()
+		.replace(/\s+/gu, '-');
+}
+
+/** Whether `from` is, or poses as, a lead name after `normalizeSenderName`. */
+export function isLeadLikeName(from: unknown): boolean {
+	return typeof from === 'string' && leadSenderNames.has(normalizeSenderName(from));
+}
+
+/** An entry read from an inbox, or a signed outgoing one. Fields are type-checked again at run time. */
+export type CheckedEntry = Readonly<InboxEntry> | Readonly<OutgoingEntry>;
+
+const SIGNATURE_BYTES = 64;
+
+/**
+Classifies entries read by a pane teammate that holds a lead verify key (section 3 of the 2.1.330 notes).
+One verifier per teammate process: it remembers spent msg_ids, so a replayed signed entry is refused.
+*/
+export class LeadVerifier {
+	/** When the key was issued (epoch ms, from the verify key). */
+	readonly issuedAtMs: number;
+	/** Entries timestamped before this (epoch ms) never verify. */
+	readonly thresholdMs: number;
+	readonly #publicKey: KeyObject;
+	readonly #maxSpent: number;
+	/** msg_id → its entry's timestamp, oldest first. */
+	readonly #spent = new Map<string, number>();
+	/** The newest timestamp among forgotten msg_ids; entries at or before it are refused, so eviction opens no replay. */
+	#evictedFloorMs = Number.NEGATIVE_INFINITY;
+
+	/** @throws {MailboxError} `INVALID_KEY` for an unusable verify key; `INVALID_ARGUMENT` for bad options. */
+	constructor(verifyKey: string, options: LeadVerifierOptions = {}) {
+		const { issuedAtMs, publicKey } = parseVerifyKey(verifyKey);
+		const processStartMs = options.processStartMs ?? performance.timeOrigin;
+		if (!Number.isFinite(processStartMs)) {
+			throw errors.invalidArgument('options.processStartMs', 'a finite epoch ms', processStartMs);
+		}
+		const maxSpent = options.maxSpentIds ?? 4096;
+		if (!Number.isSafeInteger(maxSpent) || maxSpent < 1) {
+			throw errors.invalidArgument('options.maxSpentIds', 'a positive integer', maxSpent);
+		}
+		this.issuedAtMs = issuedAtMs;
+		this.#publicKey = publicKey;
+		this.#maxSpent = maxSpent;
+		const freshKey = Math.abs(processStartMs - issuedAtMs) <= LEAD_KEY_GRACE_MS;
+		this.thresholdMs = freshKey ? processStartMs - LEAD_KEY_GRACE_MS : processStartMs;
+	}
+
+	/** Whether `msgId` was already spent by a verified entry (and is still remembered). */
+	isSpent(msgId: string): boolean {
+		return this.#spent.has(msgId);
+	}
+
+	/**
+	Whether `entry` is an authentic, fresh lead entry: msg_id, exact lead `from`, timestamp at or after `thresholdMs`,
+	and a valid signature. Replay state is neither read nor changed; use `classify` when reading an inbox.
+	*/
+	verify(entry: CheckedEntry): boolean {
+		return this.#freshTimestamp(entry) !== undefined && this.#signatureValid(entry);
+	}
+
+	/**
+	Classifies one entry. Verified entries spend their msg_id, so the same entry read again is not verified (and, as
+	it comes from a lead name, is then "forged"). Nothing is spent unless the signature verified.
+	*/
+	classify(entry: CheckedEntry): LeadClassification {
+		const timestampMs = this.#freshTimestamp(entry);
+		if (
+			timestampMs !== undefined &&
+			timestampMs > this.#evictedFloorMs &&
+			!this.#spent.has(entry.msg_id as string) &&
+			this.#signatureValid(entry)
+		) {
+			this.#spend(entry.msg_id as string, timestampMs);
+			return 'verified';
+		}
+		const text: unknown = entry.text;
+		const shutdown = typeof text === 'string' && frameTypeOf(text) === 'shutdown_request';
+		return shutdown || isLeadLikeName(entry.from) ? 'forged' : 'unverifiable';
+	}
+
+	/** The entry's timestamp in ms when its shape, sender and time qualify for a signature check; else undefined. */
+	#freshTimestamp(entry: CheckedEntry): number | undefined {
+		const { msg_id, from, timestamp, text } = entry as Record<string, unknown>;
+		if (typeof msg_id !== 'string' || msg_id === '' || typeof text !== 'string') return undefined;
+		if (typeof from !== 'string' || !leadSenderNames.has(from) || typeof timestamp !== 'string') return undefined;
+		const ms = Date.parse(timestamp);
+		return ms >= this.thresholdMs ? ms : undefined;
+	}
+
+	#signatureValid(entry: CheckedEntry): boolean {
+		const encoded: unknown = entry.lead_sig;
+		const signature = typeof encoded === 'string' ? fromCanonicalBase64Url(encoded) : undefined;
+		if (signature?.length !== SIGNATURE_BYTES) return false;
+		try {
+			return verify(null, leadSignaturePayload(entry as LeadSignedFields), this.#publicKey, signature);
+		} catch {
+			return false;
+		}
+	}
+
+	#spend(msgId: string, timestampMs: number): void {
+		this.#spent.set(msgId, timestampMs);
+		if (this.#spent.size <= this.#maxSpent) return;
+		const [oldestId, oldestMs] = this.#spent.entries().next().value as [string, number];
+		this.#spent.delete(oldestId);
+		this.#evictedFloorMs = Math.max(this.#evictedFloorMs, oldestMs);
+	}
+}
