@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Inbox } from '../src/index.js';
-import { forkFixture, runWriters, waitFor } from '../test/helpers/fork.js';
+import { forkFixture, nextMessage, runWriters } from '../test/helpers/fork.js';
 import { fixed, median, percentile, table } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -63,8 +63,8 @@ async function watcherLatency(count: number, polling: boolean) {
 	child.on('message', (message: { kind: string; index: number; started: number; resolved: number }) => {
 		if (message.kind === 'sent') sent.set(message.index, message);
 	});
-	await waitFor(child, (message) => message.kind === 'ready');
-	const done = waitFor(child, (message) => message.kind === 'done');
+	await nextMessage(child, 'ready');
+	const done = nextMessage(child, 'done');
 	child.send('go');
 	const yielded = new Map<number, number>();
 	for await (const entry of watcher) {

@@ -4,10 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox } from '../src/index.js';
-import { forkFixture } from './helpers/fork.js';
+import { forkFixture, nextMessage } from './helpers/fork.js';
 import { tempDir } from './helpers/temp.js';
 
-const writerScript = 'test/fixtures/stale-writer.ts';
+const writerScript = 'test/fixtures/writer.ts';
 const holderScript = 'test/fixtures/lock-holder.ts';
 /** Short stale window so a lock left by a SIGKILLed process is taken over quickly (proper-lockfile's minimum). */
 const STALE_MS = 2_000;
@@ -56,30 +56,6 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: () => string): P
 		timer = setTimeout(() => reject(new Error(`${what()} (deadline ${ms} ms)`)), ms);
 	});
 	return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-function nextMessage(child: ChildProcess, kind: string, deadlineMs = 15_000): Promise<Message> {
-	return withDeadline(
-		new Promise<Message>((resolve, reject) => {
-			const onMessage = (message: Message) => {
-				if (message.kind !== kind) return;
-				cleanup();
-				resolve(message);
-			};
-			const onExit = (code: number | null, signal: string | null) => {
-				cleanup();
-				reject(new Error(`fixture exited (code ${code}, signal ${signal}) before '${kind}'`));
-			};
-			const cleanup = () => {
-				child.off('message', onMessage);
-				child.off('exit', onExit);
-			};
-			child.on('message', onMessage);
-			child.on('exit', onExit);
-		}),
-		deadlineMs,
-		() => `no '${kind}' message from fixture ${child.pid}`,
-	);
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -137,7 +113,7 @@ async function crashRound(random: () => number): Promise<RoundResult> {
 	if (plans.every((plan) => plan.killAfter !== undefined)) plans[WRITERS - 1]!.killAfter = undefined;
 
 	const writers: WriterState[] = plans.map((plan, id) => {
-		const child = fork(writerScript, [file, String(id), String(SENDS_PER_WRITER), String(STALE_MS)]);
+		const child = fork(writerScript, [file, String(id), String(SENDS_PER_WRITER), '30000', String(STALE_MS)]);
 		const state: WriterState = {
 			id,
 			child,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../src/fs/lock.js';
 import { Inbox, isMailboxError } from '../src/index.js';
-import { forkFixture } from './helpers/fork.js';
+import { forkFixture, nextMessage } from './helpers/fork.js';
 import { tempDir } from './helpers/temp.js';
 
 const holderScript = 'test/fixtures/lock-holder.ts';
@@ -25,32 +25,6 @@ function startHolder(file: string): ChildProcess {
 	const child = forkFixture(holderScript, [file, String(STALE_MS)]);
 	children.push(child);
 	return child;
-}
-
-/** The first IPC message of `kind`, or a rejection if the child exits first or `deadlineMs` passes. */
-function nextMessage(child: ChildProcess, kind: string, deadlineMs = 15_000): Promise<Message> {
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => {
-			cleanup();
-			reject(new Error(`no '${kind}' message from fixture ${child.pid} within ${deadlineMs} ms`));
-		}, deadlineMs);
-		const onMessage = (message: Message) => {
-			if (message.kind !== kind) return;
-			cleanup();
-			resolve(message);
-		};
-		const onExit = (code: number | null, signal: string | null) => {
-			cleanup();
-			reject(new Error(`fixture exited (code ${code}, signal ${signal}) before '${kind}'`));
-		};
-		const cleanup = () => {
-			clearTimeout(timer);
-			child.off('message', onMessage);
-			child.off('exit', onExit);
-		};
-		child.on('message', onMessage);
-		child.on('exit', onExit);
-	});
 }
 
 function exited(child: ChildProcess, deadlineMs = 10_000): Promise<{ code: number | null; signal: string | null }> {

@@ -30,13 +30,13 @@ export async function runWriters(
 ): Promise<WriterReport> {
 	const children: ChildProcess[] = [];
 	const report: WriterReport = { sent: [], failed: [], elapsedMs: 0 };
-	const ready: Promise<void>[] = [];
-	const done: Promise<void>[] = [];
+	const ready: Promise<FixtureMessage>[] = [];
+	const done: Promise<FixtureMessage>[] = [];
 	for (let index = 0; index < writers; index++) {
 		const child = forkFixture(script, [file, String(index), String(count)]);
 		children.push(child);
-		ready.push(waitFor(child, (message) => message.kind === 'ready'));
-		done.push(waitFor(child, (message) => message.kind === 'done'));
+		ready.push(nextMessage(child, 'ready', timeoutMs));
+		done.push(nextMessage(child, 'done', timeoutMs));
 		child.on('message', (message: { kind: string; id: string; text: string; code: string }) => {
 			if (message.kind === 'sent') report.sent.push({ id: message.id, text: message.text });
 			if (message.kind === 'failed') report.failed.push({ text: message.text, code: message.code });
@@ -60,23 +60,43 @@ export async function runWriters(
 	return report;
 }
 
-/** Resolve on the first IPC message matching `predicate`; reject if the child exits first. */
-export function waitFor(child: ChildProcess, predicate: (message: { kind: string }) => boolean): Promise<void> {
+export interface FixtureMessage {
+	kind: string;
+	[field: string]: unknown;
+}
+
+/** The first IPC message of `kind` (or matching a predicate); rejects if the child exits first or `deadlineMs` passes. */
+export function nextMessage(
+	child: ChildProcess,
+	kind: string | ((message: FixtureMessage) => boolean),
+	deadlineMs = 60_000,
+): Promise<FixtureMessage> {
+	const matches = typeof kind === 'string' ? (message: FixtureMessage) => message.kind === kind : kind;
 	return new Promise((resolve, reject) => {
-		const onMessage = (message: { kind: string }) => {
-			if (!predicate(message)) return;
+		const timer = setTimeout(() => {
 			cleanup();
-			resolve();
+			reject(new Error(`no matching message from fixture ${child.pid} within ${deadlineMs} ms`));
+		}, deadlineMs);
+		const onMessage = (message: FixtureMessage) => {
+			if (!matches(message)) return;
+			cleanup();
+			resolve(message);
 		};
 		const onExit = (code: number | null, signal: string | null) => {
 			cleanup();
 			reject(new Error(`fixture exited (code ${code}, signal ${signal}) before the expected message`));
 		};
 		const cleanup = () => {
+			clearTimeout(timer);
 			child.off('message', onMessage);
 			child.off('exit', onExit);
 		};
 		child.on('message', onMessage);
 		child.on('exit', onExit);
 	});
+}
+
+/** Resolve on the first message matching `predicate` (no deadline of its own). */
+export function waitFor(child: ChildProcess, predicate: (message: FixtureMessage) => boolean): Promise<void> {
+	return nextMessage(child, predicate, 2 ** 31 - 1).then(() => {});
 }
