@@ -1,3 +1,5 @@
+export type { AuditLogOptions, AuditRecord, DecidedBy } from './audit-log.js';
+export { AuditLog } from './audit-log.js';
 export type { InboxEntry, OutgoingEntry } from './entry.js';
 export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
@@ -7,6 +9,8 @@ export { Inbox } from './inbox.js';
 export type { QuarantineEvent } from './inbox-store.js';
 export type { WatchOptions } from './inbox-watch.js';
 export { InboxWatcher } from './inbox-watch.js';
+export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader.js';
+export { Leader } from './leader.js';
 export {
 	formatAgentId,
 	LEAD_NAME,
@@ -14,7 +18,11 @@ export {
 	sanitizePathComponent,
 	sanitizeTeamDirName,
 } from './paths.js';
+export type { ApproveOptions, DenyOptions } from './pending-request.js';
+export { PendingRequest } from './pending-request.js';
 export { hostMatches, isValidHost } from './policy/host-pattern.js';
+export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
+export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
 export type { MatchContext, PermissionRule } from './policy/rule.js';
 export { formatRule, parseRule, ruleMatches } from './policy/rule.js';
 export type { HostDecision, RuleBehavior, RuleSetSpec, ToolDecision } from './policy/rule-set.js';
@@ -52,3 +60,13 @@ export type { CreateTeamOptions, MemberInput, TeamOptions } from './team.js';
 export { Team } from './team.js';
 export type { TeamConfig, TeamMember } from './team-config.js';
 export { memberColors } from './team-config.js';
+export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker.js';
+export { Worker } from './worker.js';
+export type {
+	DenyReason,
+	LeadEntryVerifier,
+	NetworkOutcome,
+	PermissionOutcome,
+	PlanOutcome,
+	RejectedResponse,
+} from './worker-responses.js';

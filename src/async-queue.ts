@@ -1,0 +1,129 @@
+/**
+Small push-to-pull plumbing shared by the Worker and the Leader: an `AsyncQueue` is one consumer's async iterator, a
+`Channel` fans values out to every open queue (keeping a bounded backlog while nobody listens), and a `Batcher`
+gathers items added in one burst into one call.
+*/
+
+type Waiter<T> = (result: IteratorResult<T>) => void;
+
+/** One consumer's stream: values pushed in order, `next()` waits while empty, ends on `close()` or its signal. */
+export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable {
+	readonly #buffer: T[] = [];
+	readonly #waiters: Waiter<T>[] = [];
+	readonly #onClose: (() => void) | undefined;
+	#closed = false;
+
+	constructor(options: { signal?: AbortSignal | undefined; onClose?: () => void } = {}) {
+		this.#onClose = options.onClose;
+		if (options.signal?.aborted) this.#closed = true;
+		else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+	}
+
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	/** Queue one value; ignored once closed. */
+	push(value: T): void {
+		if (this.#closed) return;
+		const waiter = this.#waiters.shift();
+		if (waiter) waiter({ value, done: false });
+		else this.#buffer.push(value);
+	}
+
+	next(): Promise<IteratorResult<T>> {
+		if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+		if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+		return new Promise((resolve) => this.#waiters.push(resolve));
+	}
+
+	async return(): Promise<IteratorResult<T>> {
+		await this.close();
+		return { value: undefined, done: true };
+	}
+
+	[Symbol.asyncIterator](): this {
+		return this;
+	}
+
+	/** End the stream: waiting `next()` calls finish with `done`, buffered values are dropped. */
+	async close(): Promise<void> {
+		if (this.#closed && this.#waiters.length === 0 && this.#buffer.length === 0) return;
+		this.#closed = true;
+		this.#buffer.length = 0;
+		for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+		this.#onClose?.();
+	}
+
+	[Symbol.asyncDispose](): Promise<void> {
+		return this.close();
+	}
+}
+
+/** Fans values out to subscribers; while none is open, up to `backlogLimit` values wait for the next one. */
+export class Channel<T> {
+	readonly #queues = new Set<AsyncQueue<T>>();
+	readonly #backlog: T[] = [];
+	readonly #backlogLimit: number;
+	#closed = false;
+
+	constructor(backlogLimit = 10_000) {
+		this.#backlogLimit = backlogLimit;
+	}
+
+	/** A new stream that starts with the backlog (if it is the first open stream), then every published value. */
+	subscribe(signal?: AbortSignal): AsyncQueue<T> {
+		const queue: AsyncQueue<T> = new AsyncQueue<T>({ signal, onClose: () => this.#queues.delete(queue) });
+		if (this.#closed) {
+			void queue.close();
+			return queue;
+		}
+		if (queue.closed) return queue;
+		for (const value of this.#backlog.splice(0)) queue.push(value);
+		this.#queues.add(queue);
+		return queue;
+	}
+
+	publish(value: T): void {
+		if (this.#closed) return;
+		if (this.#queues.size === 0) {
+			this.#backlog.push(value);
+			if (this.#backlog.length > this.#backlogLimit) this.#backlog.shift();
+			return;
+		}
+		for (const queue of this.#queues) queue.push(value);
+	}
+
+	/** End every stream. */
+	async close(): Promise<void> {
+		this.#closed = true;
+		this.#backlog.length = 0;
+		await Promise.all([...this.#queues].map((queue) => queue.close()));
+	}
+}
+
+/** Gathers items added in the same turn of the event loop (and while a flush runs) into one `flush` call each. */
+export class Batcher<T> {
+	readonly #flush: (batch: T[]) => Promise<void>;
+	readonly #items: T[] = [];
+	#running: Promise<void> | undefined;
+
+	/** `flush` must not reject; report failures from inside it. */
+	constructor(flush: (batch: T[]) => Promise<void>) {
+		this.#flush = flush;
+	}
+
+	add(item: T): void {
+		this.#items.push(item);
+		this.#running ??= (async () => {
+			await new Promise((resolve) => setImmediate(resolve));
+			while (this.#items.length > 0) await this.#flush(this.#items.splice(0));
+			this.#running = undefined;
+		})();
+	}
+
+	/** Resolves once every item added so far has been flushed. */
+	async flushed(): Promise<void> {
+		while (this.#running) await this.#running;
+	}
+}

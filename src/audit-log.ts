@@ -1,0 +1,107 @@
+/**
+The leader's decision log: append-only JSON lines in `<team dir>/swarm-mailbox/audit.jsonl`, one line per answered
+request. Each line goes out in a single `write(2)` on a descriptor opened with `O_APPEND`, so concurrent appenders (a
+leader and a CLI) never interleave inside a line, and a killed process leaves either a whole line or none.
+*/
+
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import path from 'node:path';
+import { errors } from './errors.js';
+import { readFileNoFollow } from './fs/read-file.js';
+
+/** Who made a decision: the policy, a person through the Leader API, the ask timeout, input validation, or a CLI name. */
+export type DecidedBy = 'policy' | 'person' | 'timeout' | 'validation' | (string & {});
+
+/** One line of the audit log. */
+export interface AuditRecord {
+	/** ISO time of the decision. */
+	time: string;
+	requestId: string;
+	kind: 'permission' | 'sandbox';
+	/** The asking worker's name. */
+	worker: string;
+	/** Permission requests only. */
+	toolName?: string;
+	/** Sandbox requests only. */
+	host?: string;
+	/** `input_digest` of the request (permission requests only). */
+	inputDigest?: string;
+	decision: 'allow' | 'deny';
+	decidedBy: DecidedBy;
+	/** The denial message, or a note on the decision (the rule that matched). */
+	message?: string;
+	/** The `msg_id` of the response entry sent to the worker. */
+	msgId: string;
+	/** The "always allow" rule persisted with this decision. */
+	persistedRule?: string;
+}
+
+/** Options of {@link AuditLog}. */
+export interface AuditLogOptions {
+	/** Mode of a newly created log file. @default 0o600 */
+	fileMode?: number;
+	/** fsync each line before `append` resolves. @default true */
+	fsync?: boolean;
+}
+
+const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/** The audit log file of a team directory. */
+export function auditLogPath(teamDirectory: string): string {
+	return path.join(teamDirectory, 'swarm-mailbox', 'audit.jsonl');
+}
+
+/** An append-only JSON-lines log of permission decisions. */
+export class AuditLog {
+	readonly path: string;
+	readonly #fileMode: number;
+	readonly #fsync: boolean;
+
+	constructor(file: string, options: AuditLogOptions = {}) {
+		this.path = path.resolve(file);
+		this.#fileMode = options.fileMode ?? 0o600;
+		this.#fsync = options.fsync ?? true;
+	}
+
+	/** Append one record as one line, in one write. The directory must exist. */
+	async append(record: AuditRecord): Promise<void> {
+		const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+		let handle: FileHandle | undefined;
+		try {
+			handle = await open(this.path, appendFlags, this.#fileMode);
+			const { bytesWritten } = await handle.write(line, 0, line.length);
+			// Regular local files take a whole O_APPEND write at once; a short write means the disk is full.
+			if (bytesWritten !== line.length) throw new Error(`short write (${bytesWritten} of ${line.length} bytes)`);
+			if (this.#fsync) await handle.sync();
+		} catch (error) {
+			throw errors.io('append to', this.path, error);
+		} finally {
+			await handle?.close();
+		}
+	}
+
+	/** Every complete, parseable line; a torn or foreign line is skipped. An absent log reads as empty. */
+	async read(): Promise<AuditRecord[]> {
+		const file = await readFileNoFollow(this.path);
+		if (!file) return [];
+		const records: AuditRecord[] = [];
+		for (const line of file.bytes.toString('utf8').split('\n')) {
+			if (line.trim() === '') continue;
+			try {
+				const value: unknown = JSON.parse(line);
+				if (typeof value === 'object' && value !== null && typeof (value as AuditRecord).requestId === 'string') {
+					records.push(value as AuditRecord);
+				}
+			} catch {
+				// A line cut short by a full disk; the rest of the log is still good.
+			}
+		}
+		return records;
+	}
+
+	/** Whether a decision sent as response `msgId` is already logged (used when a restarted leader re-sends it). */
+	async has(msgId: string): Promise<boolean> {
+		return (await this.read()).some((record) => record.msgId === msgId);
+	}
+}

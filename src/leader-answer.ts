@@ -1,0 +1,254 @@
+/**
+Answering a journaled request, the same way from a running Leader or from another process (a CLI): claim the one
+answer with the response entry fixed up front, persist any "always" rule, log the decision, deliver the response to
+the worker's inbox (signed when a signer is given), then mark the request finished. A process that dies part way
+leaves the claim behind, and `finish(…, {recovering: true})` completes it with the very same entry.
+*/
+
+import { randomUUID } from 'node:crypto';
+import type { AuditLog, AuditRecord, DecidedBy } from './audit-log.js';
+import type { OutgoingEntry } from './entry.js';
+import { errors, isMailboxError } from './errors.js';
+import type { OperationOptions } from './inbox.js';
+import type { AnswerClaim, PendingRecord, PendingStore, RequestKind } from './pending-store.js';
+import { alwaysAllowRuleFor, Policy } from './policy/policy.js';
+import type { MatchContext } from './policy/rule.js';
+import { permissionRequestDigest } from './protocol/digest.js';
+import {
+	approvedRequestFor,
+	createPermissionResponse,
+	createSandboxPermissionResponse,
+} from './protocol/frame-builders.js';
+import { encodeFrame } from './protocol/frame-codec.js';
+import {
+	type PermissionRequestFrame,
+	type PermissionUpdate,
+	type SandboxPermissionRequestFrame,
+	validPermissionUpdates,
+} from './protocol/frames.js';
+import type { Team } from './team.js';
+
+/** How to answer: allow (optionally with a changed input, updates for the worker, and "always"), or deny. */
+export type AnswerDecision =
+	| {
+			behavior: 'allow';
+			/** Replacement tool input; the worker ignores an empty object. Permission requests only. */
+			updatedInput?: Record<string, unknown>;
+			/** Updates the worker applies to its own session (validated; none are invented). Permission requests only. */
+			permissionUpdates?: readonly PermissionUpdate[];
+			/** Also persist an exact allow rule for this request (plus the `addRules` of `permissionUpdates`). */
+			always?: boolean;
+	  }
+	| { behavior: 'deny' /** @default 'Permission denied' */; message?: string };
+
+/** What an answer did. */
+export interface AnswerResult {
+	requestId: string;
+	worker: string;
+	decision: 'allow' | 'deny';
+	/** The `msg_id` of the response entry. */
+	msgId: string;
+	/** The rule persisted by "always". */
+	persistedRule?: string;
+}
+
+/** What the answering process brings. */
+export interface AnswerContext {
+	team: Team;
+	store: PendingStore;
+	/** The envelope `from` of responses. */
+	leaderName: string;
+	signer?: ((entry: OutgoingEntry) => OutgoingEntry) | undefined;
+	/** Where "always" rules go (its rules file, or its memory without one). @default the team's rules file */
+	policy?: Policy | undefined;
+	audit?: AuditLog | undefined;
+	/** Called once a request is finished (delivered, logged, removed from the journal). */
+	onFinished?: ((record: PendingRecord, claim: AnswerClaim) => void) | undefined;
+	/** Called when a claimed answer could not be finished (it stays claimed until a recovery delivers it). */
+	onUnfinished?: ((record: PendingRecord, error: unknown) => void) | undefined;
+}
+
+const DELIVERY_ATTEMPTS = 2;
+
+/** The host a sandbox request asks for. */
+export function hostOf(record: PendingRecord): string {
+	return (record.frame as SandboxPermissionRequestFrame).hostPattern.host;
+}
+
+/** The worker's directory from the roster, to anchor path rules. */
+export async function workerContext(team: Team, worker: string): Promise<Partial<MatchContext>> {
+	const member = (await team.members().catch(() => [])).find((candidate) => candidate.name === worker);
+	return member?.cwd ? { cwd: member.cwd } : {};
+}
+
+/** Claims, delivers and logs answers (see the module notes). */
+export class Answerer {
+	readonly #ctx: AnswerContext;
+	#policy: Policy | undefined;
+
+	constructor(ctx: AnswerContext) {
+		this.#ctx = ctx;
+		this.#policy = ctx.policy;
+	}
+
+	/**
+	Answer `record` once.
+	@throws {MailboxError} `ALREADY_ANSWERED` (nothing sent), `REQUEST_NOT_FOUND`, `INVALID_ARGUMENT` for a bad decision
+	(nothing claimed), or a delivery error (the answer stays claimed and is delivered by the leader's next recovery).
+	*/
+	async answer(
+		record: PendingRecord,
+		decision: AnswerDecision,
+		decidedBy: DecidedBy,
+		options: OperationOptions & { note?: string } = {},
+	): Promise<AnswerResult> {
+		const { text, persistRules, persistUpdates } = await this.#prepare(record, decision);
+		const message = decision.behavior === 'deny' ? decision.message || 'Permission denied' : options.note;
+		const claim: AnswerClaim = {
+			version: 1,
+			requestId: record.requestId,
+			worker: record.worker,
+			decision: decision.behavior,
+			decidedBy,
+			...(message === undefined ? {} : { message }),
+			msgId: randomUUID(),
+			timestamp: new Date().toISOString(),
+			text,
+			...(persistRules.length > 0 ? { persistRules } : {}),
+			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
+			claimedAt: Date.now(),
+		};
+		await this.#ctx.store.claim(record.key, claim);
+		try {
+			return await this.finish(record, claim, options);
+		} catch (error) {
+			this.#ctx.onUnfinished?.(record, error);
+			throw error;
+		}
+	}
+
+	async #prepare(record: PendingRecord, decision: AnswerDecision) {
+		const persistRules: string[] = [];
+		let persistUpdates: PermissionUpdate[] = [];
+		if (record.kind === 'sandbox') {
+			const allow = decision.behavior === 'allow';
+			if (allow && decision.always) persistRules.push(alwaysAllowRuleFor({ host: hostOf(record) }));
+			const frame = createSandboxPermissionResponse({ requestId: record.requestId, host: hostOf(record), allow });
+			return { text: encodeFrame(frame), persistRules, persistUpdates };
+		}
+		const request = record.frame as PermissionRequestFrame;
+		const bound = {
+			requestId: record.requestId,
+			toolUseId: request.tool_use_id,
+			approvedRequest: approvedRequestFor(request),
+		};
+		if (decision.behavior === 'deny') {
+			return {
+				text: encodeFrame(createPermissionResponse({ ...bound, subtype: 'error', error: decision.message })),
+				persistRules,
+				persistUpdates,
+			};
+		}
+		const { updatedInput, permissionUpdates = [] } = decision;
+		if (
+			updatedInput !== undefined &&
+			(typeof updatedInput !== 'object' || updatedInput === null || Array.isArray(updatedInput))
+		) {
+			throw errors.invalidArgument('updatedInput', 'a plain object', updatedInput);
+		}
+		const updates = validPermissionUpdates(permissionUpdates);
+		if (updates.length !== permissionUpdates.length) {
+			throw errors.invalidArgument(
+				'permissionUpdates',
+				'valid PermissionUpdate items',
+				JSON.stringify(permissionUpdates),
+			);
+		}
+		if (decision.always) {
+			const ctx = await workerContext(this.#ctx.team, record.worker);
+			persistRules.push(alwaysAllowRuleFor({ toolName: request.tool_name, input: request.input }, ctx));
+			persistUpdates = updates;
+		}
+		const frame = createPermissionResponse({ ...bound, subtype: 'success', updatedInput, permissionUpdates: updates });
+		return { text: encodeFrame(frame), persistRules, persistUpdates };
+	}
+
+	/** Complete a claimed answer: persist "always" rules, log, deliver (skipped when recovering and already in the inbox), finish. */
+	async finish(
+		record: PendingRecord,
+		claim: AnswerClaim,
+		options: OperationOptions & { recovering?: boolean } = {},
+	): Promise<AnswerResult> {
+		const { store, audit } = this.#ctx;
+		if (claim.persistRules || claim.persistUpdates) {
+			const policy = await this.#policyFor();
+			for (const rule of claim.persistRules ?? []) await policy.allowAlways(rule);
+			if (claim.persistUpdates) await policy.persistUpdates(claim.persistUpdates);
+		}
+		// Logged before delivery: the decision is final once claimed, and a worker never sees an unlogged answer.
+		if (audit && !(options.recovering && (await audit.has(claim.msgId)))) {
+			await audit.append(auditRecordOf(record, claim));
+		}
+		await this.#deliver(record, claim, options);
+		await store.complete(record.key);
+		this.#ctx.onFinished?.(record, claim);
+		const result: AnswerResult = {
+			requestId: record.requestId,
+			worker: record.worker,
+			decision: claim.decision,
+			msgId: claim.msgId,
+		};
+		if (claim.persistRules?.[0] !== undefined) result.persistedRule = claim.persistRules[0];
+		return result;
+	}
+
+	async #policyFor(): Promise<Policy> {
+		this.#policy ??= await Policy.forTeam(this.#ctx.team);
+		return this.#policy;
+	}
+
+	async #deliver(record: PendingRecord, claim: AnswerClaim, options: OperationOptions & { recovering?: boolean }) {
+		const inbox = this.#ctx.team.inbox(record.worker);
+		if (options.recovering && (await inbox.read()).some((entry) => entry.msg_id === claim.msgId)) return;
+		let entry: OutgoingEntry = {
+			from: this.#ctx.leaderName,
+			text: claim.text,
+			timestamp: claim.timestamp,
+			msg_id: claim.msgId,
+		};
+		if (this.#ctx.signer) {
+			entry = this.#ctx.signer(entry);
+			if (entry.msg_id !== claim.msgId) throw errors.signerChangedId(claim.msgId, entry.msg_id);
+		}
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await inbox.send(entry, options);
+				return;
+			} catch (error) {
+				if (attempt >= DELIVERY_ATTEMPTS || isMailboxError(error, 'ABORTED')) throw error;
+			}
+		}
+	}
+}
+
+/** The audit line of a finished answer. */
+export function auditRecordOf(record: PendingRecord, claim: AnswerClaim): AuditRecord {
+	const kind: RequestKind = record.kind;
+	const base = { time: claim.timestamp, requestId: record.requestId, kind, worker: record.worker };
+	const subject =
+		kind === 'sandbox'
+			? { host: hostOf(record) }
+			: {
+					toolName: (record.frame as PermissionRequestFrame).tool_name,
+					inputDigest: permissionRequestDigest(record.frame as PermissionRequestFrame),
+				};
+	return {
+		...base,
+		...subject,
+		decision: claim.decision,
+		decidedBy: claim.decidedBy,
+		...(claim.message === undefined ? {} : { message: claim.message }),
+		msgId: claim.msgId,
+		...(claim.persistRules?.[0] === undefined ? {} : { persistedRule: claim.persistRules[0] }),
+	};
+}

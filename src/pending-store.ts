@@ -1,0 +1,246 @@
+/**
+The leader's durable journal of permission requests, shared by every process that answers for a team (a running
+Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
+
+- `<id>.json` — the request, written (atomically, 0600) before its inbox entry is acked, so a restarted leader
+  sees every request it has taken out of its inbox and not finished answering.
+- `<id>.answer` — the claim on the one answer: created exclusively (hard link of a complete temp file, so it is
+  never seen half-written), holding the decision and the response entry (msg_id, timestamp, text) fixed up front.
+  A request with both files was claimed but maybe not delivered: the response is re-sent as the same entry.
+- After delivery the `.json` is removed; the `.answer` stays as a tombstone, so a late second answer still gets
+  `ALREADY_ANSWERED` and a re-delivered request is recognised as a duplicate. Old tombstones are pruned.
+
+`<id>` is the request id made file-safe plus a hash of (kind, worker, request id, tool_use_id): Claude Code's dedupe key.
+*/
+
+import { createHash, randomBytes } from 'node:crypto';
+import { link, readdir, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { errors } from './errors.js';
+import { fsyncDirectory, isTempFile, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
+import { readFileNoFollow } from './fs/read-file.js';
+import { ensureDirectoryInRoot, sanitizeTeamDirName } from './paths.js';
+import type { PermissionRequestFrame, SandboxPermissionRequestFrame } from './protocol/frames.js';
+import type { Team } from './team.js';
+
+/** What a pending request asks for: a tool call, or sandbox network access. */
+export type RequestKind = 'permission' | 'sandbox';
+
+/** A request as journaled by the leader. */
+export interface PendingRecord {
+	version: 1;
+	key: string;
+	kind: RequestKind;
+	requestId: string;
+	/** The asking worker's name (the envelope `from`, checked against `agent_id` / `workerName`). */
+	worker: string;
+	/** Epoch ms at which the leader journaled it. */
+	receivedAt: number;
+	/** The request frame as parsed (defaults applied). */
+	frame: PermissionRequestFrame | SandboxPermissionRequestFrame;
+}
+
+/** The claim on a request's one answer, with the response entry fixed before it is sent. */
+export interface AnswerClaim {
+	version: 1;
+	requestId: string;
+	worker: string;
+	decision: 'allow' | 'deny';
+	decidedBy: string;
+	message?: string;
+	/** The response entry: re-sent verbatim (same msg_id) if the answering process died before finishing. */
+	msgId: string;
+	timestamp: string;
+	text: string;
+	/** "Always" rules to persist through the policy (re-applied on recovery; adding a rule is idempotent). */
+	persistRules?: string[];
+	/** Permission updates whose rules are persisted too ("always"); `setMode` never is. */
+	persistUpdates?: unknown[];
+	claimedAt: number;
+}
+
+/** A journaled request and, if one was claimed, its answer. */
+export interface StoredRequest {
+	record: PendingRecord;
+	answer?: AnswerClaim;
+}
+
+/** Options of {@link PendingStore}. */
+export interface PendingStoreOptions {
+	/** @default 0o600 */
+	fileMode?: number;
+	/** @default true */
+	fsync?: boolean;
+}
+
+/** The directory of a team's pending journal. */
+export function pendingDirectoryOf(team: Team): string {
+	return path.join(team.directory, 'swarm-mailbox', 'pending');
+}
+
+function fileSafe(requestId: string): string {
+	return requestId.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+}
+
+function parseJson<T>(bytes: Buffer | undefined): T | undefined {
+	if (bytes === undefined) return undefined;
+	try {
+		const value: unknown = JSON.parse(bytes.toString('utf8'));
+		return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === 1
+			? (value as T)
+			: undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The pending journal of one team (see the module notes for the layout and guarantees). */
+export class PendingStore {
+	readonly directory: string;
+	readonly #team: Team;
+	readonly #fileMode: number;
+	readonly #fsync: boolean;
+	#ready: Promise<unknown> | undefined;
+
+	constructor(team: Team, options: PendingStoreOptions = {}) {
+		this.#team = team;
+		this.directory = pendingDirectoryOf(team);
+		this.#fileMode = options.fileMode ?? 0o600;
+		this.#fsync = options.fsync ?? true;
+	}
+
+	/** The file id of a request: Claude Code dedupes on (kind, from, request_id, tool_use_id). */
+	static keyFor(kind: RequestKind, worker: string, requestId: string, toolUseId = ''): string {
+		const hash = createHash('sha256').update([kind, worker, requestId, toolUseId].join('\0')).digest('hex');
+		return `${fileSafe(requestId)}.${hash.slice(0, 16)}`;
+	}
+
+	/** Create the directory (0700, inside the team root, no links). */
+	prepare(): Promise<unknown> {
+		this.#ready ??= ensureDirectoryInRoot(
+			this.#team.root,
+			[sanitizeTeamDirName(this.#team.name), 'swarm-mailbox', 'pending'],
+			0o700,
+		).catch((error: unknown) => {
+			this.#ready = undefined;
+			throw error;
+		});
+		return this.#ready;
+	}
+
+	#file(key: string, suffix: '.json' | '.answer'): string {
+		return path.join(this.directory, key + suffix);
+	}
+
+	/** Journal a request. Resolves `false` (writing nothing) when it is already journaled or was answered. */
+	async record(record: PendingRecord): Promise<boolean> {
+		await this.prepare();
+		const [existing, claim] = await Promise.all([
+			readFileNoFollow(this.#file(record.key, '.json')),
+			readFileNoFollow(this.#file(record.key, '.answer')),
+		]);
+		if (existing || claim) return false;
+		await writeFileAtomic(this.#file(record.key, '.json'), JSON.stringify(record), {
+			mode: this.#fileMode,
+			fsync: this.#fsync,
+		});
+		return true;
+	}
+
+	/** One request by key, or `undefined` once it is finished (or was never journaled). */
+	async get(key: string): Promise<StoredRequest | undefined> {
+		await this.prepare();
+		const record = parseJson<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes);
+		if (!record) return undefined;
+		const answer = await this.readClaim(key);
+		return answer ? { record, answer } : { record };
+	}
+
+	/** The claim of a request (also after it finished), if any. */
+	async readClaim(key: string): Promise<AnswerClaim | undefined> {
+		return parseJson<AnswerClaim>((await readFileNoFollow(this.#file(key, '.answer')))?.bytes);
+	}
+
+	/** Every request not yet finished, oldest first. Unreadable files are skipped. */
+	async list(): Promise<StoredRequest[]> {
+		await this.prepare();
+		const names = await readdir(this.directory);
+		const stored: StoredRequest[] = [];
+		for (const name of names) {
+			if (!name.endsWith('.json') || isTempFile(name)) continue;
+			const item = await this.get(name.slice(0, -'.json'.length));
+			if (item) stored.push(item);
+		}
+		return stored.sort((a, b) => a.record.receivedAt - b.record.receivedAt);
+	}
+
+	/** Claims (finished or not) whose request id is `requestId`, optionally for one worker only. */
+	async claimsFor(requestId: string, worker?: string): Promise<AnswerClaim[]> {
+		await this.prepare();
+		const prefix = `${fileSafe(requestId)}.`;
+		const claims: AnswerClaim[] = [];
+		for (const name of await readdir(this.directory)) {
+			if (!name.startsWith(prefix) || !name.endsWith('.answer')) continue;
+			const claim = await this.readClaim(name.slice(0, -'.answer'.length));
+			if (claim?.requestId === requestId && (worker === undefined || claim.worker === worker)) claims.push(claim);
+		}
+		return claims;
+	}
+
+	/**
+	Take the one answer of a request. Exactly one caller across all processes succeeds.
+	@throws {MailboxError} `ALREADY_ANSWERED` when it was claimed before; `REQUEST_NOT_FOUND` when it is not journaled.
+	*/
+	async claim(key: string, claim: AnswerClaim): Promise<void> {
+		await this.prepare();
+		const target = this.#file(key, '.answer');
+		if (!(await readFileNoFollow(this.#file(key, '.json')))) {
+			if (await readFileNoFollow(target)) throw errors.alreadyAnswered(claim.requestId, target);
+			throw errors.requestNotFound(claim.requestId, this.directory);
+		}
+		// A complete temp file hard-linked into place: the link fails if a claim exists, and is never half-written.
+		const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
+		await writeNewFile(temp, Buffer.from(JSON.stringify(claim)), this.#fileMode);
+		try {
+			await link(temp, target);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyAnswered(claim.requestId, target);
+			throw errors.io('claim', target, error);
+		} finally {
+			await unlink(temp).catch(() => {});
+		}
+		if (this.#fsync) await fsyncDirectory(this.directory);
+	}
+
+	/** Mark a claimed request delivered: its record goes, its claim stays as a tombstone. */
+	async complete(key: string): Promise<void> {
+		try {
+			await unlink(this.#file(key, '.json'));
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+				throw errors.io('remove', this.#file(key, '.json'), error);
+		}
+		if (this.#fsync) await fsyncDirectory(this.directory);
+	}
+
+	/** Remove tombstones of finished requests, and stray temp files, older than `retentionMs`. */
+	async prune(retentionMs: number): Promise<number> {
+		await this.prepare();
+		const names = new Set(await readdir(this.directory));
+		const cutoff = Date.now() - retentionMs;
+		let removed = 0;
+		for (const name of names) {
+			const finished = name.endsWith('.answer') && !names.has(`${name.slice(0, -'.answer'.length)}.json`);
+			if (!finished && !isTempFile(name)) continue;
+			const file = path.join(this.directory, name);
+			try {
+				if ((await stat(file)).mtimeMs >= cutoff) continue;
+				await unlink(file);
+				removed++;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw errors.io('prune', file, error);
+			}
+		}
+		return removed;
+	}
+}

@@ -1,0 +1,271 @@
+/**
+The leader's permission policy: a {@link RuleSet} of fixed rules plus rules persisted by "always allow" in a JSON rules
+file, deciding each request at once (allow / deny) or leaving it to a person (ask), optionally with a deadline.
+
+The rules file (`<team dir>/swarm-mailbox/rules.json` for {@link Policy.forTeam}) holds `{version: 1, allow, deny, ask,
+networkAllow, networkDeny}` in Claude Code settings syntax. Every change is a read-modify-write under the file's
+mkdir lock with an atomic replace, so a leader and a CLI persisting at once both keep their rules. Only rules are
+persisted: a `setMode` update is never written (a mode change must not outlive the answer that carried it), and
+directory updates are not modelled here. Without a rules file, "always" rules live in the object's memory only.
+*/
+
+import { mkdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { errors, isMailboxError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { acquireLock } from '../fs/lock.js';
+import { readFileNoFollow } from '../fs/read-file.js';
+import { ensureDirectoryInRoot, sanitizeTeamDirName } from '../paths.js';
+import { PermissionUpdate } from '../protocol/permissions.js';
+import type { Team } from '../team.js';
+import { formatRule, type MatchContext, type ToolInput } from './rule.js';
+import { type RuleBehavior, RuleSet, type RuleSetSpec } from './rule-set.js';
+
+export { type AlwaysAllowSubject, alwaysAllowRuleFor } from './always-rule.js';
+
+/** Options of {@link Policy}. */
+export interface PolicyOptions {
+	/** Rules that always apply. They are never written to the rules file. @default no rules */
+	rules?: RuleSetSpec;
+	/** Where "always allow" rules are persisted and read back. @default none: they are kept in memory only */
+	rulesFile?: string;
+	/** Deny a request nobody answered within this many ms. @default undefined (wait indefinitely) */
+	askTimeoutMs?: number;
+	/** The outcome when no rule matches. @default 'ask' */
+	fallback?: 'ask' | 'deny';
+	/** Anchors of path rules; per-request values (the worker's `cwd`) override them. @default process.cwd() and the home directory */
+	context?: Partial<MatchContext>;
+	/** How long a persist waits for the rules file lock, in ms. @default 10_000 */
+	lockTimeoutMs?: number;
+}
+
+/** What the policy says about one request. */
+export interface PolicyDecision {
+	behavior: 'allow' | 'deny' | 'ask';
+	/** The deciding rule or host pattern, in settings syntax. */
+	rule?: string;
+	/** A sentence for the audit log and, on deny, the worker. */
+	reason: string;
+}
+
+/** Result of {@link Policy.persistUpdates}. */
+export interface PersistResult {
+	/** Rules newly written, as `behavior:Rule(content)`. */
+	persisted: string[];
+	skipped: { update: unknown; reason: string }[];
+}
+
+const BEHAVIORS: readonly RuleBehavior[] = ['allow', 'deny', 'ask'];
+const rulesFileSchema = z.looseObject({
+	version: z.literal(1).optional(),
+	allow: z.array(z.string()).optional(),
+	deny: z.array(z.string()).optional(),
+	ask: z.array(z.string()).optional(),
+	networkAllow: z.array(z.string()).optional(),
+	networkDeny: z.array(z.string()).optional(),
+});
+
+/** Allow / deny / ask decisions for a team's permission requests (see the module notes). */
+export class Policy {
+	readonly rulesFile: string | undefined;
+	readonly askTimeoutMs: number | undefined;
+	readonly #base: RuleSetSpec;
+	readonly #fallback: 'ask' | 'deny';
+	readonly #context: MatchContext;
+	readonly #lockTimeoutMs: number;
+	#rules: RuleSet;
+	/** The "always" rules: as last read from (or written to) the rules file, or kept in memory without one. */
+	#kept: RuleSetSpec = {};
+	#stamp = '';
+
+	/** @throws {MailboxError} `INVALID_ARGUMENT` for a malformed fixed rule or option. */
+	constructor(options: PolicyOptions = {}) {
+		const { askTimeoutMs } = options;
+		if (askTimeoutMs !== undefined && !(askTimeoutMs > 0)) {
+			throw errors.invalidArgument('askTimeoutMs', 'a number of ms > 0', askTimeoutMs);
+		}
+		this.rulesFile = options.rulesFile === undefined ? undefined : path.resolve(options.rulesFile);
+		this.askTimeoutMs = askTimeoutMs;
+		this.#base = options.rules ?? {};
+		this.#fallback = options.fallback ?? 'ask';
+		const cwd = options.context?.cwd ?? process.cwd();
+		this.#context = {
+			cwd,
+			projectRoot: options.context?.projectRoot ?? cwd,
+			homeDir: options.context?.homeDir ?? homedir(),
+		};
+		this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+		this.#rules = new RuleSet(this.#base);
+	}
+
+	/** The rules file of a team: `<team dir>/swarm-mailbox/rules.json`. */
+	static rulesFileOf(team: Team): string {
+		return path.join(team.directory, 'swarm-mailbox', 'rules.json');
+	}
+
+	/** A policy persisting to the team's rules file, loaded. */
+	static async forTeam(team: Team, options: Omit<PolicyOptions, 'rulesFile'> = {}): Promise<Policy> {
+		await ensureDirectoryInRoot(team.root, [sanitizeTeamDirName(team.name), 'swarm-mailbox'], 0o700);
+		return new Policy({ ...options, rulesFile: Policy.rulesFileOf(team) }).load();
+	}
+
+	/**
+	(Re)read the rules file. A missing file means no persisted rules.
+	@throws {MailboxError} `CORRUPT_CONFIG` when it is not a valid rules file.
+	*/
+	async load(): Promise<this> {
+		if (this.rulesFile === undefined) return this;
+		const { spec, stamp } = await this.#readFile();
+		this.#apply(spec, stamp);
+		return this;
+	}
+
+	/** Reload when the rules file changed since it was last read (another process persisted). Resolves `true` if it did. */
+	async refresh(): Promise<boolean> {
+		if (this.rulesFile === undefined) return false;
+		if ((await this.#stampOf()) === this.#stamp) return false;
+		await this.load();
+		return true;
+	}
+
+	/** Decide a tool call. `ctx` overrides the path anchors (e.g. the worker's `cwd`). */
+	decideTool(toolName: string, input: ToolInput, ctx: Partial<MatchContext> = {}): PolicyDecision {
+		const full: MatchContext = {
+			cwd: ctx.cwd ?? this.#context.cwd,
+			projectRoot: ctx.projectRoot ?? this.#context.projectRoot,
+			homeDir: ctx.homeDir ?? this.#context.homeDir,
+		};
+		const { behavior, rule } = this.#rules.decide(toolName, input, full);
+		if (behavior === 'none') return this.#fallbackDecision(`no rule matches ${toolName}`);
+		const text = rule && formatRule(rule);
+		const verb = { allow: 'allowed', deny: 'denied', ask: 'left to a person' }[behavior];
+		return { behavior, rule: text, reason: `${toolName} ${verb} by rule ${text}` };
+	}
+
+	/** Decide a sandbox network request. An invalid host is always denied. */
+	decideHost(host: string): PolicyDecision {
+		const { behavior, pattern, reason } = this.#rules.decideHost(host);
+		if (behavior === 'none') return this.#fallbackDecision(`no rule matches host ${host}`);
+		if (pattern === undefined) return { behavior, reason: reason ?? `host ${host} refused` };
+		const verb = behavior === 'allow' ? 'allowed' : 'denied';
+		return { behavior, rule: pattern, reason: `network access to ${host} ${verb} by ${pattern}` };
+	}
+
+	#fallbackDecision(why: string): PolicyDecision {
+		return this.#fallback === 'deny'
+			? { behavior: 'deny', reason: `${why}; denied by default` }
+			: { behavior: 'ask', reason: `${why}; asking a person` };
+	}
+
+	/** The rules in force (fixed plus persisted). */
+	toJSON(): Required<RuleSetSpec> {
+		return this.#rules.toJSON();
+	}
+
+	/** Persist one allow rule (settings syntax; in memory without a rules file). Resolves `false` if it was already there. */
+	async allowAlways(rule: string): Promise<boolean> {
+		const { persisted } = await this.#persist([{ behavior: 'allow', rule, source: rule }]);
+		return persisted.length > 0;
+	}
+
+	/**
+	Persist the rules of `addRules` updates (any destination, since "always" means keep it). `setMode` is never
+	persisted; other update types are skipped too. Invalid items are skipped with a reason.
+	*/
+	async persistUpdates(updates: readonly unknown[]): Promise<PersistResult> {
+		const wanted: { behavior: RuleBehavior; rule: string; source: unknown }[] = [];
+		const skipped: PersistResult['skipped'] = [];
+		for (const update of updates) {
+			const parsed = PermissionUpdate.safeParse(update);
+			if (!parsed.success) skipped.push({ update, reason: 'not a valid permission update' });
+			else if (parsed.data.type === 'setMode') skipped.push({ update, reason: 'a mode change is never persisted' });
+			else if (parsed.data.type !== 'addRules')
+				skipped.push({ update, reason: `${parsed.data.type} is not persisted` });
+			else
+				for (const rule of parsed.data.rules)
+					wanted.push({ behavior: parsed.data.behavior, rule: formatRule(rule), source: update });
+		}
+		const result = await this.#persist(wanted);
+		return { persisted: result.persisted, skipped: [...skipped, ...result.skipped] };
+	}
+
+	async #persist(wanted: { behavior: RuleBehavior; rule: string; source: unknown }[]): Promise<PersistResult> {
+		const file = this.rulesFile;
+		const result: PersistResult = { persisted: [], skipped: [] };
+		if (wanted.length === 0) return result;
+		if (file === undefined) {
+			const kept = new RuleSet(this.#kept);
+			this.#add(kept, wanted, result);
+			this.#apply(kept.toJSON(), '');
+			return result;
+		}
+		await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+		const lock = await acquireLock(file, `${file}.lock`, { deadline: Date.now() + this.#lockTimeoutMs });
+		try {
+			const { spec } = await this.#readFile();
+			const stored = new RuleSet(spec);
+			this.#add(stored, wanted, result);
+			if (result.persisted.length > 0) {
+				const text = `${JSON.stringify({ version: 1, ...stored.toJSON() }, null, 2)}\n`;
+				await writeFileAtomic(file, text, { mode: 0o600, beforeCommit: () => lock.assertHeld() });
+			}
+			this.#apply(stored.toJSON(), await this.#stampOf());
+		} finally {
+			await lock.release();
+		}
+		return result;
+	}
+
+	#add(into: RuleSet, wanted: { behavior: RuleBehavior; rule: string; source: unknown }[], result: PersistResult) {
+		for (const { behavior, rule, source } of wanted) {
+			try {
+				if (into.addRule(behavior, rule)) result.persisted.push(`${behavior}:${rule}`);
+			} catch (error) {
+				if (!isMailboxError(error)) throw error;
+				result.skipped.push({ update: source, reason: error.message });
+			}
+		}
+	}
+
+	#apply(persisted: RuleSetSpec, stamp: string): void {
+		this.#kept = persisted;
+		const rules = new RuleSet(this.#base);
+		for (const behavior of BEHAVIORS) rules.addRules(behavior, persisted[behavior] ?? []);
+		for (const host of persisted.networkAllow ?? []) rules.addHost('allow', host);
+		for (const host of persisted.networkDeny ?? []) rules.addHost('deny', host);
+		this.#rules = rules;
+		this.#stamp = stamp;
+	}
+
+	async #stampOf(): Promise<string> {
+		try {
+			const { mtimeMs, size, ino } = await stat(this.rulesFile as string);
+			return `${mtimeMs}:${size}:${ino}`;
+		} catch {
+			return 'absent';
+		}
+	}
+
+	async #readFile(): Promise<{ spec: RuleSetSpec; stamp: string }> {
+		const file = this.rulesFile as string;
+		const stamp = await this.#stampOf();
+		const read = await readFileNoFollow(file);
+		if (!read) return { spec: {}, stamp: 'absent' };
+		let value: unknown;
+		try {
+			value = JSON.parse(read.bytes.toString('utf8'));
+		} catch (error) {
+			throw errors.corruptRules(file, 'unparseable JSON', error);
+		}
+		const parsed = rulesFileSchema.safeParse(value);
+		if (!parsed.success) throw errors.corruptRules(file, z.prettifyError(parsed.error).replaceAll('\n', ' '));
+		try {
+			new RuleSet(parsed.data); // validates every rule and host pattern
+		} catch (error) {
+			throw errors.corruptRules(file, (error as Error).message, error);
+		}
+		return { spec: parsed.data, stamp };
+	}
+}
