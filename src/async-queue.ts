@@ -4,7 +4,7 @@ Small push-to-pull plumbing shared by the Worker and the Leader: an `AsyncQueue`
 gathers items added in one burst into one call.
 */
 
-type Waiter<T> = (result: IteratorResult<T>) => void;
+type Waiter<T> = { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void };
 
 /** One consumer's stream: values pushed in order, `next()` waits while empty, ends on `close()` or its signal. */
 export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable {
@@ -12,6 +12,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 	readonly #waiters: Waiter<T>[] = [];
 	readonly #onClose: (() => void) | undefined;
 	#closed = false;
+	#failure: { error: unknown } | undefined;
 
 	constructor(options: { signal?: AbortSignal | undefined; onClose?: () => void } = {}) {
 		this.#onClose = options.onClose;
@@ -27,14 +28,24 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 	push(value: T): void {
 		if (this.#closed) return;
 		const waiter = this.#waiters.shift();
-		if (waiter) waiter({ value, done: false });
+		if (waiter) waiter.resolve({ value, done: false });
 		else this.#buffer.push(value);
+	}
+
+	/** End the stream with an error: waiting and later `next()` calls reject with it (after buffered values). */
+	fail(error: unknown): void {
+		if (this.#closed) return;
+		this.#failure = { error };
+		for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+		this.#closed = true;
+		this.#onClose?.();
 	}
 
 	next(): Promise<IteratorResult<T>> {
 		if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+		if (this.#failure) return Promise.reject(this.#failure.error);
 		if (this.#closed) return Promise.resolve({ value: undefined, done: true });
-		return new Promise((resolve) => this.#waiters.push(resolve));
+		return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
 	}
 
 	async return(): Promise<IteratorResult<T>> {
@@ -51,7 +62,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 		if (this.#closed && this.#waiters.length === 0 && this.#buffer.length === 0) return;
 		this.#closed = true;
 		this.#buffer.length = 0;
-		for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+		for (const waiter of this.#waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
 		this.#onClose?.();
 	}
 

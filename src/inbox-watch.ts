@@ -1,7 +1,8 @@
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
+import { AsyncQueue } from './async-queue.js';
 import { entryKey, type InboxEntry } from './entry.js';
-import { errors, isMailboxError, type MailboxError } from './errors.js';
+import { errors, isMailboxError } from './errors.js';
 
 export interface WatchOptions {
 	/** Ends the stream (iteration finishes normally). */
@@ -14,8 +15,6 @@ export interface WatchOptions {
 	rescanIntervalMs?: number;
 }
 
-type Waiter = { resolve: (result: IteratorResult<InboxEntry>) => void; reject: (error: unknown) => void };
-
 const recentLimit = 4096;
 const retryDelayMs = 25;
 
@@ -26,15 +25,13 @@ Driven by chokidar on the inboxes directory, because atomic renames replace the 
 export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDisposable {
 	readonly #file: string;
 	readonly #readUnread: () => Promise<InboxEntry[]>;
-	readonly #buffer: InboxEntry[] = [];
-	readonly #waiters: Waiter[] = [];
+	readonly #queue = new AsyncQueue<InboxEntry>();
 	readonly #seen = new Set<string>();
 	// Keys that left the file; an entry re-appearing after a crash-interrupted ack is not yielded again.
 	readonly #recent = new Set<string>();
 	#watcher: FSWatcher | undefined;
 	#timer: NodeJS.Timeout | undefined;
 	#closed = false;
-	#failure: MailboxError | undefined;
 	#scanning = false;
 	#rescanRequested = false;
 	readonly #ready: Promise<void>;
@@ -124,7 +121,7 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 			present.add(key);
 			if (this.#seen.has(key) || this.#recent.has(key)) continue;
 			this.#seen.add(key);
-			this.#push(entry);
+			this.#queue.push(entry);
 		}
 		for (const key of this.#seen) {
 			if (present.has(key)) continue;
@@ -134,25 +131,13 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 		}
 	}
 
-	#push(entry: InboxEntry): void {
-		if (this.#closed) return;
-		const waiter = this.#waiters.shift();
-		if (waiter) waiter.resolve({ value: entry, done: false });
-		else this.#buffer.push(entry);
-	}
-
 	#fail(error: unknown): void {
-		this.#failure = isMailboxError(error) ? error : errors.io('watch', this.#file, error);
-		for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
+		this.#queue.fail(isMailboxError(error) ? error : errors.io('watch', this.#file, error));
 		void this.close();
 	}
 
 	next(): Promise<IteratorResult<InboxEntry>> {
-		const entry = this.#buffer.shift();
-		if (entry) return Promise.resolve({ value: entry, done: false });
-		if (this.#failure) return Promise.reject(this.#failure);
-		if (this.#closed) return Promise.resolve({ value: undefined, done: true });
-		return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+		return this.#queue.next();
 	}
 
 	async return(): Promise<IteratorResult<InboxEntry>> {
@@ -168,9 +153,8 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 	async close(): Promise<void> {
 		if (this.#closed && !this.#watcher) return;
 		this.#closed = true;
-		this.#buffer.length = 0;
 		clearInterval(this.#timer);
-		for (const waiter of this.#waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+		await this.#queue.close();
 		const watcher = this.#watcher;
 		this.#watcher = undefined;
 		await watcher?.close();

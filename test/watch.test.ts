@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InboxEntry, InboxWatcher } from '../src/index.js';
 import { Team } from '../src/index.js';
@@ -75,5 +76,16 @@ describe('Inbox.watch', () => {
 		}
 		expect((await watcher.next()).done).toBe(true);
 		await watcher[Symbol.asyncDispose]();
+	});
+
+	it('fails with UNSAFE_PATH instead of following a symlinked inbox', async () => {
+		const team = await Team.create('alpha', { root: tempDir() });
+		const inbox = team.inbox('w');
+		const outside = path.join(tempDir(), 'elsewhere.json');
+		writeFileSync(outside, JSON.stringify([{ from: 'x', text: 'secret', timestamp: '2026-01-01T00:00:00.000Z' }]));
+		symlinkSync(outside, inbox.path);
+		const watcher = inbox.watch({ rescanIntervalMs: 0 });
+		await expect(watcher.next()).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
+		await watcher.close();
 	});
 });
