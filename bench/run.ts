@@ -7,7 +7,7 @@ send cost with 0 vs 1,000 undelivered entries. Exits non-zero if our path lost o
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Inbox } from '../src/index.js';
+import { Inbox, Team, Worker } from '../src/index.js';
 import { forkFixture, nextMessage, runWriters } from '../test/helpers/fork.js';
 import { fixed, median, percentile, table } from './stats.js';
 
@@ -84,6 +84,32 @@ async function watcherLatency(count: number, polling: boolean) {
 	return { fromResolve, fromStart };
 }
 
+/** Worker → leader (policy decides at once, in its own process) → worker, sequential, durable writes both ways. */
+async function permissionRoundTrip(count: number): Promise<number[]> {
+	const teamsRoot = path.join(root, `team-${sequence++}`);
+	const team = await Team.create('bench', { root: teamsRoot, members: [{ name: 'worker' }] });
+	const leader = forkFixture(path.join(import.meta.dirname, '../test/fixtures/policy-leader.ts'), [teamsRoot, 'bench']);
+	await nextMessage(leader, 'ready');
+	const worker = new Worker(team, { name: 'worker' });
+	const samples: number[] = [];
+	try {
+		for (let index = 0; index < count; index++) {
+			const started = performance.now();
+			const outcome = await worker.requestPermission({
+				toolName: 'Bash',
+				toolUseId: `t${index}`,
+				input: { command: `echo ${index}` },
+			});
+			samples.push(performance.now() - started);
+			if (outcome.behavior !== 'allow') failures++;
+		}
+	} finally {
+		await worker.close();
+		leader.kill('SIGKILL');
+	}
+	return samples;
+}
+
 console.log(
 	`# swarm-mailbox bench (${quick ? 'quick' : 'full'}): ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`,
 );
@@ -91,6 +117,13 @@ console.log(
 const latency = await sendLatency(0, quick ? 200 : 1000);
 console.log('## Send latency (one process, durable: fsync of file and directory)\n');
 table(['sends', 'p50 ms', 'p99 ms'], [[latency.length, fixed(median(latency)), fixed(percentile(latency, 0.99))]]);
+
+const roundTrips = await permissionRoundTrip(quick ? 100 : 1000);
+console.log('\n## Permission round trip: worker → leader policy (separate process) → worker, sequential\n');
+table(
+	['requests', 'p50 ms', 'p99 ms'],
+	[[roundTrips.length, fixed(median(roundTrips)), fixed(percentile(roundTrips, 0.99))]],
+);
 
 const writerCounts = [1, 8, 32];
 const count = quick ? 10 : 30;

@@ -12,8 +12,6 @@ const STALE_MS = 2_000;
 /** proper-lockfile refreshes a held lock's mtime this often (max(1000, staleMs / 2)). */
 const UPDATE_MS = Math.max(1_000, STALE_MS / 2);
 
-type Message = { kind: string; [field: string]: unknown };
-
 const children: ChildProcess[] = [];
 
 afterEach(() => {
