@@ -36,8 +36,6 @@ export interface Snapshot {
 export interface TransactionState {
 	exists: boolean;
 	items: readonly unknown[];
-	/** Byte length of the file as it is now. */
-	bytes: number;
 }
 
 export type Mutation = { kind: 'none' } | { kind: 'append'; added: unknown[] } | { kind: 'replace'; items: unknown[] };
@@ -137,7 +135,7 @@ export class InboxStore {
 
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean): Promise<T> {
 		const batches = await this.spool.claimAll();
-		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [], bytes: 0 }).result;
+		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let { result, written } = await this.#underLock(lock, plan, batches);
 		// Keep combining while batches keep arriving, so waiters need not fight for the lock (bounded for fairness).
 		// Under the lock nobody else writes, so what we just wrote is what a re-read would return.
@@ -220,11 +218,7 @@ export class InboxStore {
 		const items = parsed.ok ? parsed.items : parsed.recovered;
 		if (!parsed.ok) await this.#quarantine(read?.bytes ?? Buffer.alloc(0), parsed.reason, items.length);
 		const exists = known !== undefined || read !== undefined;
-		const { mutation, result } = plan({
-			exists,
-			items,
-			bytes: known ? Buffer.byteLength(text) : (read?.bytes.length ?? 0),
-		});
+		const { mutation, result } = plan({ exists, items });
 		const base = mutation.kind === 'replace' ? mutation.items : items;
 		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.

@@ -56,7 +56,6 @@ export interface InboxEvents {
 
 interface PendingSend {
 	entry: InboxEntry;
-	bytes: number;
 	deadline: number;
 	signal: AbortSignal | undefined;
 	settled: boolean;
@@ -115,7 +114,6 @@ export class Inbox extends EventEmitter<InboxEvents> {
 		return new Promise<string>((resolve, reject) => {
 			const pending: PendingSend = {
 				entry: built.entry,
-				bytes,
 				deadline: Date.now() + (options.timeoutMs ?? this.#options.lockTimeoutMs),
 				signal: options.signal,
 				settled: false,
