@@ -25,35 +25,14 @@ Scan a damaged array for complete top-level objects (string- and escape-aware), 
 A truncated write keeps every entry before the cut.
 */
 export function recoverObjects(text: string): unknown[] {
+	if (!text.trimStart().startsWith('[')) return [];
 	const recovered: unknown[] = [];
-	if (!text.trimStart().startsWith('[')) return recovered;
-	let depth = 0;
-	let inString = false;
-	let escaped = false;
-	let start = -1;
-	for (let index = 0; index < text.length; index++) {
-		const char = text[index];
-		if (inString) {
-			if (escaped) escaped = false;
-			else if (char === '\\') escaped = true;
-			else if (char === '"') inString = false;
-			continue;
-		}
-		if (char === '"') inString = true;
-		else if (char === '{' || char === '[') {
-			if (char === '{' && depth === 1) start = index;
-			depth++;
-		} else if (char === '}' || char === ']') {
-			depth--;
-			if (char === '}' && depth === 1 && start !== -1) {
-				try {
-					recovered.push(JSON.parse(text.slice(start, index + 1)));
-				} catch {
-					// A damaged object is skipped; its neighbours are still recovered.
-				}
-				start = -1;
-			}
-			if (depth < 0) depth = 0;
+	for (const [start, end] of elementSpans(text)) {
+		if (text[start] !== '{') continue;
+		try {
+			recovered.push(JSON.parse(text.slice(start, end)));
+		} catch {
+			// A damaged object is skipped; its neighbours are still recovered.
 		}
 	}
 	return recovered;
@@ -91,7 +70,7 @@ export function serializeInbox(
 	return `[\n${body.join(',\n')}\n]`;
 }
 
-/** Start and end offsets of each top-level element of a JSON array text. */
+/** Start and end offsets of each complete top-level element of a JSON array text (a cut-off last one is left out). */
 function elementSpans(text: string): [number, number][] {
 	const spans: [number, number][] = [];
 	let depth = 0;

@@ -20,6 +20,8 @@ export type SpoolStatus = 'waiting' | 'claimed' | 'committed' | 'full';
 export interface ClaimedBatch {
 	file: string;
 	entries: unknown[];
+	/** Claimed before this holder got the lock: a crashed combiner's, so some entries may already be committed. */
+	leftover?: boolean;
 }
 
 export interface BatchWatch {
@@ -159,7 +161,7 @@ export class Spool {
 			try {
 				const entries: unknown = JSON.parse(text);
 				if (Array.isArray(entries)) {
-					batches.push({ file: claimed, entries });
+					batches.push({ file: claimed, entries, leftover: name.endsWith('.claimed') });
 					continue;
 				}
 			} catch {

@@ -63,6 +63,9 @@ interface Written {
 
 export type Plan<T> = (state: TransactionState) => { mutation: Mutation; result: T };
 
+/** Changes nothing itself: run for the side effects every holder has (committing spooled batches, repairs). */
+const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
+
 export interface TransactionOptions {
 	deadline: number;
 	/** Only commit spooled batches: when none are waiting, release at once without reading the inbox. */
@@ -153,8 +156,7 @@ export class InboxStore {
 					more = await this.spool.claimAll();
 					if (more.length === 0) break;
 				}
-				const none: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
-				({ written } = await this.#underLock(lock, none, more, written));
+				({ written } = await this.#underLock(lock, noChange, more, written));
 			}
 		} catch {
 			// Left to the next holder, as after a crash.
@@ -182,9 +184,8 @@ export class InboxStore {
 					throw errors.inboxTooLarge(this.path, undefined, this.#options.maxInboxBytes);
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
-				const combine: Plan<void> = () => ({ mutation: { kind: 'none' }, result: undefined });
 				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
-				if ((status === 'waiting' || status === 'claimed') && (await this.tryTransact(combine, true))) {
+				if ((status === 'waiting' || status === 'claimed') && (await this.tryTransact(noChange, true))) {
 					status = await this.spool.status(id);
 					continue;
 				}
@@ -222,7 +223,7 @@ export class InboxStore {
 		const base = mutation.kind === 'replace' ? mutation.items : items;
 		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
-		const { committed, rejected } = this.#fitSpooled(batches, [...base, ...added], text.length);
+		const { committed, rejected } = this.#fitSpooled(batches, [base, added], text.length);
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;
 		if (mutation.kind === 'replace' || !parsed.ok) {
@@ -242,15 +243,16 @@ export class InboxStore {
 	}
 
 	/** Spooled batches that fit under the size limit, skipping entries already present (a crashed combiner's leftovers). */
-	#fitSpooled(batches: ClaimedBatch[], current: readonly unknown[], currentBytes: number) {
+	#fitSpooled(batches: ClaimedBatch[], current: (readonly unknown[])[], currentBytes: number) {
 		const committed: ClaimedBatch[] = [];
 		const rejected: ClaimedBatch[] = [];
-		if (batches.length === 0) return { committed, rejected };
-		const present = new Set<unknown>();
-		for (const item of current) present.add((item as { msg_id?: unknown } | null)?.msg_id);
+		const msgId = (item: unknown) => (item as { msg_id?: unknown } | null)?.msg_id;
+		// Only leftovers can repeat what is already in the file, so only they pay for the lookup.
+		const present = batches.some((batch) => batch.leftover) ? new Set(current.flat().map(msgId)) : undefined;
 		let size = currentBytes;
 		for (const batch of batches) {
-			const entries = batch.entries.filter((entry) => !present.has((entry as { msg_id?: unknown } | null)?.msg_id));
+			const entries =
+				present && batch.leftover ? batch.entries.filter((entry) => !present.has(msgId(entry))) : batch.entries;
 			const bytes = entries.reduce<number>(
 				(sum, entry) => sum + Buffer.byteLength(JSON.stringify(entry, null, 2)) + entryOverhead,
 				0,
