@@ -113,28 +113,47 @@ export class Channel<T> {
 	}
 }
 
-/** Gathers items added in the same turn of the event loop (and while a flush runs) into one `flush` call each. */
+/**
+Gathers items added in the same turn of the event loop (and while a flush runs) into one `flush` call each.
+With `delayMs`, it waits that long after the first item, so a burst of work finishes before the flush competes
+with it (acks, for instance, rewrite the very inbox the next answer is about to arrive in).
+*/
 export class Batcher<T> {
 	readonly #flush: (batch: T[]) => Promise<void>;
+	readonly #delayMs: number;
 	readonly #items: T[] = [];
 	#running: Promise<void> | undefined;
+	#wake: (() => void) | undefined;
 
 	/** `flush` must not reject; report failures from inside it. */
-	constructor(flush: (batch: T[]) => Promise<void>) {
+	constructor(flush: (batch: T[]) => Promise<void>, options: { delayMs?: number } = {}) {
 		this.#flush = flush;
+		this.#delayMs = options.delayMs ?? 0;
 	}
 
 	add(item: T): void {
 		this.#items.push(item);
 		this.#running ??= (async () => {
-			await new Promise((resolve) => setImmediate(resolve));
+			await new Promise<void>((resolve) => {
+				if (this.#delayMs <= 0) {
+					setImmediate(resolve);
+					return;
+				}
+				const timer = setTimeout(resolve, this.#delayMs);
+				this.#wake = () => {
+					clearTimeout(timer);
+					resolve();
+				};
+			});
+			this.#wake = undefined;
 			while (this.#items.length > 0) await this.#flush(this.#items.splice(0));
 			this.#running = undefined;
 		})();
 	}
 
-	/** Resolves once every item added so far has been flushed. */
+	/** Resolves once every item added so far has been flushed (a pending delay is cut short). */
 	async flushed(): Promise<void> {
+		this.#wake?.();
 		while (this.#running) await this.#running;
 	}
 }

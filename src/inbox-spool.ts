@@ -1,5 +1,4 @@
-import { readFileSync, renameSync, rmSync, watch } from 'node:fs';
-import { access, readdir, unlink } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, watch } from 'node:fs';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from './errors.js';
@@ -64,10 +63,10 @@ export class Spool {
 	}
 
 	/** Check order matters: a batch only moves forward (waiting → claimed → gone or full). */
-	async status(id: string): Promise<SpoolStatus> {
-		if (await exists(this.#file(id, 'json'))) return 'waiting';
-		if (await exists(this.#file(id, 'claimed'))) return 'claimed';
-		if (await exists(this.#file(id, 'full'))) return 'full';
+	status(id: string): SpoolStatus {
+		if (existsSync(this.#file(id, 'json'))) return 'waiting';
+		if (existsSync(this.#file(id, 'claimed'))) return 'claimed';
+		if (existsSync(this.#file(id, 'full'))) return 'full';
 		return 'committed';
 	}
 
@@ -113,9 +112,9 @@ export class Spool {
 	}
 
 	/** Take a waiting batch back; `false` means a lock holder already claimed it and will commit it. */
-	async withdraw(id: string): Promise<boolean> {
+	withdraw(id: string): boolean {
 		try {
-			await unlink(this.#file(id, 'json'));
+			unlinkSync(this.#file(id, 'json'));
 			return true;
 		} catch {
 			return false;
@@ -123,20 +122,19 @@ export class Spool {
 	}
 
 	/** Remove the `full` marker once its sender has seen it. */
-	async forget(id: string): Promise<void> {
-		await unlink(this.#file(id, 'full')).catch(() => {});
+	forget(id: string): void {
+		rmSync(this.#file(id, 'full'), { force: true });
 	}
 
-	/** Under the inbox lock: claim every waiting batch, plus any a crashed holder claimed and never finished. */
 	/**
 	Under the inbox lock: claim every waiting batch, plus any a crashed holder claimed and never finished.
 	Synchronous on purpose: each call is a tiny local syscall made while every other writer waits for this lock,
 	and skipping the thread-pool round trip per file shortens the critical section several-fold under load.
 	*/
-	async claimAll(): Promise<ClaimedBatch[]> {
+	claimAll(): ClaimedBatch[] {
 		let names: string[];
 		try {
-			names = await readdir(this.directory);
+			names = readdirSync(this.directory);
 		} catch {
 			return [];
 		}
@@ -187,14 +185,5 @@ export class Spool {
 
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
 		return path.join(this.directory, `${id}.${state}`);
-	}
-}
-
-async function exists(file: string): Promise<boolean> {
-	try {
-		await access(file);
-		return true;
-	} catch {
-		return false;
 	}
 }

@@ -3,7 +3,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { errors, isMailboxError } from './errors.js';
 import { writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
-import { readFileNoFollow } from './fs/read-file.js';
+import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { appendToInboxText, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
 import { type ClaimedBatch, Spool } from './inbox-spool.js';
 
@@ -137,7 +137,7 @@ export class InboxStore {
 	}
 
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean): Promise<T> {
-		const batches = await this.spool.claimAll();
+		const batches = this.spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let { result, written } = await this.#underLock(lock, plan, batches);
 		// Keep combining while batches keep arriving, so waiters need not fight for the lock (bounded for fairness).
@@ -147,13 +147,13 @@ export class InboxStore {
 		const until = Date.now() + drainBudgetMs;
 		try {
 			for (let round = 0; Date.now() < until; round++) {
-				let more = await this.spool.claimAll();
+				let more = this.spool.claimAll();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.
 					if (round === 0 && batches.length === 0) break;
 					// A short grace catches batches deposited just now, which would otherwise wait out a poll delay.
 					await new Promise((resolve) => setTimeout(resolve, drainGraceMs));
-					more = await this.spool.claimAll();
+					more = this.spool.claimAll();
 					if (more.length === 0) break;
 				}
 				({ written } = await this.#underLock(lock, noChange, more, written));
@@ -176,22 +176,22 @@ export class InboxStore {
 		const changes = this.spool.watchBatch(id);
 		try {
 			let delayMs = 10;
-			let status = await this.spool.status(id);
+			let status = this.spool.status(id);
 			for (let round = 1; ; round++) {
 				if (status === 'committed') return;
 				if (status === 'full') {
-					await this.spool.forget(id);
+					this.spool.forget(id);
 					throw errors.inboxTooLarge(this.path, undefined, this.#options.maxInboxBytes);
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
 				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
 				if ((status === 'waiting' || status === 'claimed') && (await this.tryTransact(noChange, true))) {
-					status = await this.spool.status(id);
+					status = this.spool.status(id);
 					continue;
 				}
 				const giveUp =
 					Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
-				if (giveUp && status === 'waiting' && (await this.spool.withdraw(id))) {
+				if (giveUp && status === 'waiting' && this.spool.withdraw(id)) {
 					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
 					throw errors.lockTimeout(this.lockPath, Date.now() - started);
 				}
@@ -200,7 +200,7 @@ export class InboxStore {
 				release.close();
 				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
 				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
-				if (changed || round % 8 === 0) status = await this.spool.status(id);
+				if (changed || round % 8 === 0) status = this.spool.status(id);
 			}
 		} finally {
 			changes.close();
@@ -213,7 +213,7 @@ export class InboxStore {
 		batches: ClaimedBatch[],
 		known?: Written,
 	): Promise<{ result: T; written: Written | undefined }> {
-		const read = known ? undefined : await readFileNoFollow(this.path);
+		const read = known ? undefined : readFileNoFollowSync(this.path);
 		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
 		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : parseInboxText(text);
 		const items = parsed.ok ? parsed.items : parsed.recovered;

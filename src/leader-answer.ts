@@ -1,7 +1,7 @@
 /**
 Answering a journaled request, the same way from a running Leader or from another process (a CLI): claim the one
-answer with the response entry fixed up front, persist any "always" rule, log the decision, deliver the response to
-the worker's inbox (signed when a signer is given), then mark the request finished. A process that dies part way
+answer with the response entry fixed up front, persist any "always" rule, deliver the response to
+the worker's inbox (signed when a signer is given), log the decision, then mark the request finished. A process that dies part way
 leaves the claim behind, and `finish(…, {recovering: true})` completes it with the very same entry.
 */
 
@@ -185,11 +185,12 @@ export class Answerer {
 			for (const rule of claim.persistRules ?? []) await policy.allowAlways(rule);
 			if (claim.persistUpdates) await policy.persistUpdates(claim.persistUpdates);
 		}
-		// Logged before delivery: the decision is final once claimed, and a worker never sees an unlogged answer.
+		await this.#deliver(record, claim, options);
+		// Logged after delivery, to keep the log off the worker's wait: the claim already holds the decision durably,
+		// and the journal entry stays until the line is written, so a crash in between is logged by the recovery.
 		if (audit && !(options.recovering && (await audit.has(claim.msgId)))) {
 			await audit.append(auditRecordOf(record, claim));
 		}
-		await this.#deliver(record, claim, options);
 		await store.complete(record.key);
 		this.#ctx.onFinished?.(record, claim);
 		const result: AnswerResult = {

@@ -6,8 +6,8 @@ exactly one answer is sent per request even across a crash, a restart, or a CLI 
 */
 
 import { EventEmitter } from 'node:events';
-import { Channel } from './async-queue.js';
-import { AuditLog, type AuditRecord, auditLogPath } from './audit-log.js';
+import { Batcher, Channel } from './async-queue.js';
+import { AuditLog, type AuditRecord, auditLogPath, type DecidedBy } from './audit-log.js';
 import type { InboxEntry, OutgoingEntry } from './entry.js';
 import { errors, isMailboxError, type MailboxError } from './errors.js';
 import type { OperationOptions } from './inbox.js';
@@ -47,6 +47,16 @@ export interface LeaderOptions {
 	retryIntervalMs?: number;
 }
 
+const MAX_CONCURRENT_INTAKE = 32;
+const ACK_DELAY_MS = 25;
+
+/** How the policy (or request validation) answered, when it did. */
+interface Verdict {
+	decision: AnswerDecision;
+	decidedBy: DecidedBy;
+	note?: string | undefined;
+}
+
 /** A request the leader refused to take in. */
 export interface DroppedRequest {
 	reason: 'agent-mismatch' | 'malformed' | 'duplicate';
@@ -77,6 +87,22 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #timers = new Map<string, NodeJS.Timeout>();
 	/** Keys of requests handed to `requests()`, so `recover()` never offers one twice. */
 	readonly #offered = new Set<string>();
+	/** Keys being taken in right now, so a duplicate entry arriving meanwhile is dropped, not answered twice. */
+	readonly #intaking = new Set<string>();
+	readonly #inflight = new Set<Promise<void>>();
+	/** Acks taken-in and dropped entries in bursts, off the answer's path. */
+	readonly #acks = new Batcher<InboxEntry>(
+		(batch) =>
+			this.team
+				.inbox(this.name)
+				.ack(batch)
+				.then(
+					() => {},
+					// Left in the inbox, the entry is taken in again later and dropped as a duplicate.
+					(error: unknown) => this.#fail(error),
+				),
+		{ delayMs: ACK_DELAY_MS },
+	);
 	#watcher: InboxWatcher | undefined;
 	#loop: Promise<void> | undefined;
 	#started: Promise<void> | undefined;
@@ -123,9 +149,16 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		this.#watcher = watcher;
 		await watcher.ready();
 		this.#loop = (async () => {
+			// Requests are taken in concurrently (answers to different workers do not wait for each other), bounded.
+			const inflight = this.#inflight;
 			for await (const entry of watcher) {
-				await this.#intake(entry).catch((error: unknown) => this.#fail(error));
+				const task: Promise<void> = this.#intake(entry)
+					.catch((error: unknown) => this.#fail(error))
+					.finally(() => inflight.delete(task));
+				inflight.add(task);
+				if (inflight.size >= MAX_CONCURRENT_INTAKE) await Promise.race(inflight);
 			}
+			await Promise.all(inflight);
 		})();
 	}
 
@@ -150,6 +183,15 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 	}
 
+	/**
+	Resolves once every entry taken in so far is dealt with: answered by the policy (delivered, logged, finished),
+	offered to a person, or dropped, and its inbox entry acked. Workers get policy answers before this point.
+	*/
+	async flushed(): Promise<void> {
+		while (this.#inflight.size > 0) await Promise.all([...this.#inflight]);
+		await this.#acks.flushed();
+	}
+
 	/** Requests waiting for a person, as they arrive (recovered ones first). Answer with `approve()` / `deny()`. */
 	requests(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<PendingRequest> & AsyncDisposable {
 		return this.#requests.subscribe(options.signal);
@@ -170,9 +212,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 
 	async #intake(entry: InboxEntry): Promise<void> {
 		const parsed = parseFrame(entry.text);
-		const inbox = this.team.inbox(this.name);
-		const drop = async (reason: DroppedRequest['reason'], detail: string) => {
-			await inbox.ack([entry]);
+		const drop = (reason: DroppedRequest['reason'], detail: string) => {
+			this.#acks.add(entry);
 			this.emit('dropped', { reason, entry, detail });
 		};
 		if (parsed.kind === 'invalid' && /^(sandbox_)?permission_request$/.test(parsed.type)) {
@@ -206,38 +247,72 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			receivedAt: Date.now(),
 			frame,
 		};
-		const created = await this.#store.record(record);
-		if (!created) return drop('duplicate', `request ${requestId} from ${entry.from} was already taken in`);
-		await inbox.ack([entry]).catch((error: unknown) => this.#fail(error)); // re-read later, it is a duplicate then
-		await this.#decide(record);
+		if (this.#intaking.has(key) || (await this.#store.has(key))) {
+			return drop('duplicate', `request ${requestId} from ${entry.from} was already taken in`);
+		}
+		this.#intaking.add(key);
+		try {
+			await this.#takeIn(entry, record);
+		} finally {
+			this.#intaking.delete(key);
+		}
 	}
 
-	async #decide(record: PendingRecord): Promise<void> {
-		const policy = this.#options.policy;
-		let decision: AnswerDecision | undefined;
-		let decidedBy = 'policy';
-		let note: string | undefined;
-		if (record.kind === 'sandbox' && !isValidHost(hostOf(record))) {
-			const shown = JSON.stringify(hostOf(record));
-			decision = { behavior: 'deny', message: `Network access refused: ${shown} is not one valid host name.` };
-			decidedBy = 'validation';
-		} else if (policy) {
-			await policy.refresh();
-			const frame = record.frame as PermissionRequestFrame;
-			const verdict =
-				record.kind === 'sandbox'
-					? policy.decideHost(hostOf(record))
-					: policy.decideTool(frame.tool_name, frame.input, await workerContext(this.team, record.worker));
-			if (verdict.behavior === 'allow') decision = { behavior: 'allow' };
-			if (verdict.behavior === 'deny') decision = { behavior: 'deny', message: verdict.reason };
-			note = verdict.reason;
-		}
-		if (decision) {
-			await this.#answerer.answer(record, decision, decidedBy, { note }).catch((error: unknown) => {
-				if (!isMailboxError(error, 'ALREADY_ANSWERED')) throw error;
-			});
+	async #takeIn(entry: InboxEntry, record: PendingRecord): Promise<void> {
+		const verdict = await this.#verdict(record);
+		if (verdict) {
+			// Decided at once: the entry stays in the inbox until the answer is out, so a crash before that loses
+			// nothing (the entry is taken in again, or the journal finishes the claimed answer), and the journal
+			// entry needs no fsync. The worker's wait is then one claim and one delivery long.
+			if (!(await this.#store.record(record, { durable: false }))) return;
+			await this.#answer(record, verdict);
+			this.#acks.add(entry);
 			return;
 		}
+		// Left to a person: journal durably first, then take it out of the inbox.
+		if (!(await this.#store.record(record))) return;
+		this.#acks.add(entry);
+		this.#offer(record);
+	}
+
+	/** The policy's (or validation's) decision on a request, or `undefined` when a person must decide. */
+	async #verdict(record: PendingRecord): Promise<Verdict | undefined> {
+		if (record.kind === 'sandbox' && !isValidHost(hostOf(record))) {
+			const shown = JSON.stringify(hostOf(record));
+			const message = `Network access refused: ${shown} is not one valid host name.`;
+			return { decision: { behavior: 'deny', message }, decidedBy: 'validation' };
+		}
+		const policy = this.#options.policy;
+		if (!policy) return undefined;
+		await policy.refresh();
+		const frame = record.frame as PermissionRequestFrame;
+		const verdict =
+			record.kind === 'sandbox'
+				? policy.decideHost(hostOf(record))
+				: policy.decideTool(frame.tool_name, frame.input, await workerContext(this.team, record.worker));
+		if (verdict.behavior === 'allow')
+			return { decision: { behavior: 'allow' }, decidedBy: 'policy', note: verdict.reason };
+		if (verdict.behavior === 'deny') {
+			return { decision: { behavior: 'deny', message: verdict.reason }, decidedBy: 'policy', note: verdict.reason };
+		}
+		return undefined;
+	}
+
+	/** Decide a journaled request (recovery): answer it by policy, or offer it to a person. */
+	async #decide(record: PendingRecord): Promise<void> {
+		const verdict = await this.#verdict(record);
+		if (verdict) await this.#answer(record, verdict);
+		else this.#offer(record);
+	}
+
+	async #answer(record: PendingRecord, { decision, decidedBy, note }: Verdict): Promise<void> {
+		await this.#answerer.answer(record, decision, decidedBy, { note }).catch((error: unknown) => {
+			if (!isMailboxError(error, 'ALREADY_ANSWERED')) throw error;
+		});
+	}
+
+	#offer(record: PendingRecord): void {
+		if (this.#offered.has(record.key)) return;
 		this.#armAskTimeout(record);
 		this.#offered.add(record.key);
 		this.#requests.publish(new PendingRequest(record, this.#answerer));
@@ -281,6 +356,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();
 		await this.#loop;
+		await this.#acks.flushed();
 		await Promise.all([this.#requests.close(), this.#messages.close()]);
 	}
 

@@ -14,6 +14,7 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 */
 
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { link, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from './errors.js';
@@ -132,17 +133,22 @@ export class PendingStore {
 		return path.join(this.directory, key + suffix);
 	}
 
-	/** Journal a request. Resolves `false` (writing nothing) when it is already journaled or was answered. */
-	async record(record: PendingRecord): Promise<boolean> {
+	/** Whether a request is journaled or was answered (Claude Code's dedupe: the same request taken in twice). */
+	async has(key: string): Promise<boolean> {
 		await this.prepare();
-		const [existing, claim] = await Promise.all([
-			readFileNoFollow(this.#file(record.key, '.json')),
-			readFileNoFollow(this.#file(record.key, '.answer')),
-		]);
-		if (existing || claim) return false;
+		return existsSync(this.#file(key, '.json')) || existsSync(this.#file(key, '.answer'));
+	}
+
+	/**
+	Journal a request. Resolves `false` (writing nothing) when it is already journaled or was answered.
+	`durable: false` skips the fsyncs, for a request whose inbox entry stays until it is answered (a crash then
+	loses nothing: the entry is taken in again).
+	*/
+	async record(record: PendingRecord, options: { durable?: boolean } = {}): Promise<boolean> {
+		if (await this.has(record.key)) return false;
 		await writeFileAtomic(this.#file(record.key, '.json'), JSON.stringify(record), {
 			mode: this.#fileMode,
-			fsync: this.#fsync,
+			fsync: this.#fsync && options.durable !== false,
 		});
 		return true;
 	}
@@ -200,7 +206,7 @@ export class PendingStore {
 		}
 		// A complete temp file hard-linked into place: the link fails if a claim exists, and is never half-written.
 		const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
-		await writeNewFile(temp, Buffer.from(JSON.stringify(claim)), this.#fileMode);
+		await writeNewFile(temp, Buffer.from(JSON.stringify(claim)), this.#fileMode, false);
 		try {
 			await link(temp, target);
 		} catch (error) {

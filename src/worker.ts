@@ -84,6 +84,8 @@ export interface WorkerEvents {
 }
 
 const SETTLED_MEMORY = 4096;
+/** Acks wait for a pause, so they do not fight the next answer for the inbox lock. */
+const ACK_DELAY_MS = 25;
 
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -95,14 +97,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	readonly #settled = new Set<string>();
 	readonly #messages = new Channel<InboxEntry>();
 	/** Acks handled answers: one locked rewrite per burst. */
-	readonly #acks = new Batcher<InboxEntry>((batch) =>
-		this.team
-			.inbox(this.name)
-			.ack(batch)
-			.then(
-				() => {},
-				(error: unknown) => this.#fail(error),
-			),
+	readonly #acks = new Batcher<InboxEntry>(
+		(batch) =>
+			this.team
+				.inbox(this.name)
+				.ack(batch)
+				.then(
+					() => {},
+					(error: unknown) => this.#fail(error),
+				),
+		{ delayMs: ACK_DELAY_MS },
 	);
 	#leaderName: string | undefined;
 	#color: string | undefined;

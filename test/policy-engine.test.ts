@@ -126,13 +126,14 @@ describe('Policy decisions', () => {
 describe('Policy in the Leader', () => {
 	it('allows and denies at once, without asking anyone, and logs the rule', async () => {
 		const policy = new Policy({ rules: { allow: ['Bash(echo:*)'], deny: ['Bash(rm:*)'] } });
-		const { team, worker, requests } = await startSwarm({ policy });
+		const { team, leader, worker, requests } = await startSwarm({ policy });
 		const asked = settledFlag(requests.next());
 		expect(await worker.requestPermission(bash('echo hi'))).toMatchObject({ behavior: 'allow' });
 		const denied = await worker.requestPermission(bash('rm -rf /', 'toolu_2'));
 		expect(denied).toMatchObject({ behavior: 'deny', reason: 'denied' });
 		expect(denied.behavior === 'deny' && denied.message).toContain('Bash(rm:*)');
 		expect(asked()).toBe(false);
+		await leader.flushed(); // the audit line follows the answer
 		const lines = await new AuditLog(auditLogPath(team.directory)).read();
 		expect(lines.map((line) => [line.decision, line.decidedBy])).toEqual([
 			['allow', 'policy'],
@@ -155,7 +156,9 @@ describe('Policy in the Leader', () => {
 	});
 
 	it('persists "always allow" and applies it to later requests, also one persisted by a CLI', async () => {
-		const { team, worker, requests } = await startSwarm(async (team) => ({ policy: await Policy.forTeam(team) }));
+		const { team, leader, worker, requests } = await startSwarm(async (team) => ({
+			policy: await Policy.forTeam(team),
+		}));
 		const first = worker.requestPermission(bash('git status'));
 		const answered = await (await nextRequest(requests)).approve({ always: true });
 		expect(answered.persistedRule).toBe('Bash(git status)');
@@ -181,6 +184,7 @@ describe('Policy in the Leader', () => {
 		expect(await viaCli).toMatchObject({ behavior: 'allow' });
 		expect(await worker.requestPermission(bash('make lint', 'toolu_5'))).toMatchObject({ behavior: 'allow' });
 
+		await leader.flushed();
 		const lines = await new AuditLog(auditLogPath(team.directory)).read();
 		expect(lines.map((line) => line.decidedBy)).toEqual([
 			'person',

@@ -35,7 +35,7 @@ function inject(team: Team, to: string, from: string, text: string) {
 
 describe('Worker ⇄ Leader: a person decides', () => {
 	it('round trip allow, with and without updatedInput, bound to the exact call and logged', async () => {
-		const { team, worker, requests } = await startSwarm();
+		const { team, leader, worker, requests } = await startSwarm();
 		const first = worker.requestPermission({ ...bash('npm test'), description: 'run the tests' });
 		const request = await nextRequest(requests);
 		expect(request).toMatchObject({ kind: 'permission', worker: 'ann', toolName: 'Bash', toolUseId: 'toolu_1' });
@@ -62,7 +62,7 @@ describe('Worker ⇄ Leader: a person decides', () => {
 			[(await second).requestId, 'allow', 'person', 'ann'],
 		]);
 		expect(lines[0]).toMatchObject({ kind: 'permission', toolName: 'Bash', inputDigest: request.inputDigest });
-		await worker.flushed();
+		await Promise.all([worker.flushed(), leader.flushed()]);
 		expect(await team.inbox('ann').read()).toEqual([]); // answers are acked
 		expect(await team.inbox('team-lead').read()).toEqual([]); // requests too, once journaled
 	});
@@ -217,7 +217,7 @@ describe('Worker ⇄ Leader: lead signatures', () => {
 
 describe('Worker ⇄ Leader: sandbox network access', () => {
 	it('allows a host, treats an answer for another host as deny, and denies a malformed host at once', async () => {
-		const { team, worker, requests } = await startSwarm();
+		const { team, leader, worker, requests } = await startSwarm();
 		const allowed = worker.requestNetworkAccess('registry.npmjs.org');
 		const request = await nextRequest(requests);
 		expect(request).toMatchObject({ kind: 'sandbox', host: 'registry.npmjs.org', worker: 'ann' });
@@ -234,6 +234,7 @@ describe('Worker ⇄ Leader: sandbox network access', () => {
 		for (const host of ['*.example.com', 'exa mple.com', `${'a'.repeat(64)}.com`]) {
 			expect(await worker.requestNetworkAccess(host)).toMatchObject({ allow: false, reason: 'denied' });
 		}
+		await leader.flushed();
 		const lines = (await audit(team)).filter((line) => line.decidedBy === 'validation');
 		expect(lines.map((line) => line.host)).toEqual(['*.example.com', 'exa mple.com', `${'a'.repeat(64)}.com`]);
 	});
@@ -401,7 +402,7 @@ describe('Leader restarts', () => {
 		const fixture = (name: string) => path.join(repoRoot, 'test', 'fixtures', name);
 		const first = forkFixture(fixture('policy-leader.ts'), [root, 'alpha']);
 		const workers = ['ann', 'bob'].map((name) =>
-			forkFixture(fixture('permission-worker.ts'), [root, 'alpha', name, String(count)]),
+			forkFixture(fixture('permission-worker.ts'), [root, 'alpha', name, String(count), 'one-by-one']),
 		);
 		const all = [first, ...workers];
 		try {
@@ -417,7 +418,8 @@ describe('Leader restarts', () => {
 			let decided = 0;
 			const killed = new Promise((resolve) => first.once('exit', resolve));
 			first.on('message', (m: { kind: string }) => {
-				// A random moment after the sixth answer, so the kill lands anywhere in the intake / answer steps.
+				// A random moment after the sixth answer (the workers ask one by one, so the stream is still going), so
+				// the kill lands anywhere in the intake / answer steps.
 				if (m.kind === 'decided' && ++decided === 6) setTimeout(() => first.kill('SIGKILL'), Math.random() * 40);
 			});
 			for (const child of workers) child.send('go');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsync as fsyncCallback, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { errors } from '../errors.js';
 
 export interface AtomicWriteOptions {
@@ -32,18 +33,24 @@ temp file in the same directory, fsync, rename, fsync of the directory.
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}) {
 	const { mode = 0o600, fsync = true, beforeCommit } = options;
 	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
-	let handle: FileHandle | undefined;
+	// Small local calls are made synchronously (a thread-pool round trip costs more than the call itself, and this
+	// runs while other writers wait for the lock); only the fsyncs, which can take milliseconds, go to the pool.
+	let fd: number | undefined;
 	try {
-		handle = await open(temp, 'wx', mode);
-		await handle.writeFile(data);
-		if (fsync) await handle.sync();
-		await handle.close();
-		handle = undefined;
+		fd = openSync(temp, 'wx', mode);
+		writeFileSync(fd, data);
+		if (fsync) await fsyncFd(fd);
+		closeSync(fd);
+		fd = undefined;
 		beforeCommit?.();
-		await rename(temp, target);
+		renameSync(temp, target);
 	} catch (error) {
-		await handle?.close().catch(() => {});
-		await unlink(temp).catch(() => {});
+		if (fd !== undefined) closeQuietly(fd);
+		try {
+			unlinkSync(temp);
+		} catch {
+			// never created, or already renamed
+		}
 		if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')) {
 			throw errors.io('write', target, error);
 		}
@@ -52,27 +59,45 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 	if (fsync) await fsyncDirectory(path.dirname(target));
 }
 
-/** Make a rename or create inside `directory` durable. */
-export async function fsyncDirectory(directory: string): Promise<void> {
-	const handle = await open(directory, 'r');
+const fsyncFd = promisify(fsyncCallback);
+
+function closeQuietly(fd: number): void {
 	try {
-		await handle.sync();
-	} finally {
-		await handle.close();
+		closeSync(fd);
+	} catch {
+		// the write already failed; that is the error worth reporting
 	}
 }
 
-/** Create a new file that must not exist yet (used for quarantine copies); durable on return. */
-export async function writeNewFile(target: string, data: Uint8Array, mode = 0o600): Promise<void> {
-	let handle: FileHandle | undefined;
+/** Make a rename or create inside `directory` durable. */
+export async function fsyncDirectory(directory: string): Promise<void> {
+	const fd = openSync(directory, 'r');
 	try {
-		handle = await open(target, 'wx', mode);
-		await handle.writeFile(data);
-		await handle.sync();
+		await fsyncFd(fd);
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/**
+Create a new file that must not exist yet (quarantine copies, answer claims); its data is durable on return, and its
+directory entry too unless `syncDirectory` is false (for a temp file that is linked elsewhere and then removed).
+*/
+export async function writeNewFile(
+	target: string,
+	data: Uint8Array,
+	mode = 0o600,
+	syncDirectory = true,
+): Promise<void> {
+	let fd: number | undefined;
+	try {
+		fd = openSync(target, 'wx', mode);
+		writeFileSync(fd, data);
+		await fsyncFd(fd);
 	} catch (error) {
 		throw errors.io('create', target, error);
 	} finally {
-		await handle?.close();
+		if (fd !== undefined) closeQuietly(fd);
 	}
-	await fsyncDirectory(path.dirname(target));
+	if (syncDirectory) await fsyncDirectory(path.dirname(target));
 }

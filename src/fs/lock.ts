@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
@@ -57,23 +57,26 @@ export async function acquireLock(file: string, lockPath: string, options: LockO
 /**
 One attempt; `undefined` when another live holder has the lock. A single stat answers "busy" for the
 common contended case, so dozens of waiting processes stay cheap; proper-lockfile runs only when the lock
-looks free or stale (it then does the real mkdir, stale takeover and refresh).
+looks free or stale (it then does the real mkdir, stale takeover and refresh). Synchronous inside: these are
+tiny local calls (stat, mkdir, rmdir), cheaper than the thread-pool round trips of their async forms.
 */
 export async function tryAcquireLock(file: string, lockPath: string, staleMs = 10_000): Promise<HeldLock | undefined> {
+	return tryAcquireLockSync(file, lockPath, staleMs);
+}
+
+function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): HeldLock | undefined {
 	try {
-		const { mtimeMs } = await stat(lockPath);
-		if (Date.now() - mtimeMs < staleMs) return undefined;
+		if (Date.now() - statSync(lockPath).mtimeMs < staleMs) return undefined;
 	} catch {
 		// Absent (or unreadable): let proper-lockfile decide.
 	}
 	let compromise: MailboxError | undefined;
 	try {
-		const release = await lockfile.lock(file, {
+		const release = lockfile.lockSync(file, {
 			lockfilePath: lockPath,
 			realpath: false,
 			stale: staleMs,
 			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
-			retries: 0,
 			onCompromised: (error) => {
 				compromise = errors.lockCompromised(lockPath, error);
 			},
@@ -85,7 +88,7 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 			},
 			async release() {
 				try {
-					await release();
+					release();
 				} catch (error) {
 					// A compromised lock is already gone; anything else is worth reporting.
 					if (!compromise) throw errors.io('release lock', lockPath, error);
