@@ -9,7 +9,7 @@ Answer entries are acked once handled; everything else is left in the inbox for 
 import { EventEmitter } from 'node:events';
 import { Batcher, Channel } from './async-queue.js';
 import type { InboxEntry } from './entry.js';
-import { errors, isMailboxError, type MailboxError } from './errors.js';
+import { errors, isMailboxError } from './errors.js';
 import type { OperationOptions } from './inbox.js';
 import type { InboxWatcher } from './inbox-watch.js';
 import { permissionRequestDigest, planDigest } from './protocol/digest.js';
@@ -21,80 +21,26 @@ import {
 	createShutdownApproved,
 	createShutdownRejected,
 	type IdleNotificationOptions,
-	type PermissionRequestOptions,
 } from './protocol/frame-builders.js';
 import { encodeFrame } from './protocol/frame-codec.js';
-import type { FrameInput, PermissionUpdate } from './protocol/frames.js';
+import type { FrameInput } from './protocol/frames.js';
 import type { Team } from './team.js';
-import {
-	judgeEntry,
-	type LeadEntryVerifier,
-	type NetworkOutcome,
-	outcomeMessages,
-	type PendingAnswer,
-	type PermissionOutcome,
-	type PlanOutcome,
-	type RejectedResponse,
-	unansweredOutcome,
-} from './worker-responses.js';
+import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker-options.js';
+import type { NetworkOutcome, PendingAnswer, PermissionOutcome, PlanOutcome } from './worker-responses.js';
+import { Waits } from './worker-waits.js';
 
-/** Options of {@link Worker}. */
-export interface WorkerOptions {
-	/** This teammate's name: its inbox, the `from` of its asks, and `agent_id` of its permission requests. */
-	name: string;
-	/** @default the roster's leader name (`team-lead`) */
-	leaderName?: string;
-	/** Envelope colour of its asks. @default the roster colour of `name` */
-	color?: string;
-	/** Judges lead answers; when set, an answer that is not `verified` denies the request it claims to answer. */
-	verifier?: LeadEntryVerifier;
-	/** Default wait for an answer, in ms (`Infinity`: no limit, like Claude Code). @default 120_000 */
-	timeoutMs?: number;
-	/** Poll the inbox instead of OS notifications (network file systems). @default false */
-	polling?: boolean;
-}
+export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker-options.js';
 
-/** Per-call wait options. */
-export interface WaitOptions {
-	signal?: AbortSignal;
-	/** Overrides the worker's `timeoutMs`. */
-	timeoutMs?: number;
-}
-
-/** A tool call to ask the lead about. */
-export interface PermissionAsk {
-	toolName: string;
-	toolUseId: string;
-	input: Record<string, unknown>;
-	/** @default '' */
-	description?: string;
-	/** Sent as `permission_suggestions`. @default [] */
-	suggestions?: readonly PermissionUpdate[];
-	/** An MCP-skill ask (`tool_kind: "mcp_skill"`). */
-	mcp?: PermissionRequestOptions['mcp'];
-	/** @default a fresh `perm-<ms>-<7 base36>` id */
-	requestId?: string;
-}
-
-export interface WorkerEvents {
-	/** An answer-type entry was not acted on (wrong sender, unknown or finished request, mismatch, unverified, malformed). */
-	rejected: [RejectedResponse];
-	/** A background step failed (watching, acking). */
-	failure: [MailboxError];
-}
-
-const SETTLED_MEMORY = 4096;
 /** Acks wait for a pause, so they do not fight the next answer for the inbox lock. */
 const ACK_DELAY_MS = 25;
+const noop = () => {};
 
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
 	readonly team: Team;
 	readonly name: string;
 	readonly #options: WorkerOptions;
-	readonly #pending = new Map<string, PendingAnswer>();
-	/** Request ids that ended recently, to tell a late answer from an unknown one. */
-	readonly #settled = new Set<string>();
+	readonly #waits = new Waits();
 	readonly #messages = new Channel<InboxEntry>();
 	/** Acks handled answers: one locked rewrite per burst. */
 	readonly #acks = new Batcher<InboxEntry>(
@@ -102,10 +48,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 			this.team
 				.inbox(this.name)
 				.ack(batch)
-				.then(
-					() => {},
-					(error: unknown) => this.#fail(error),
-				),
+				.then(noop, (error: unknown) => this.#fail(error)),
 		{ delayMs: ACK_DELAY_MS },
 	);
 	#leaderName: string | undefined;
@@ -227,41 +170,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		register: (settle: (outcome: T) => void) => PendingAnswer,
 	): Promise<T> {
 		await this.#start();
-		const { signal } = options;
-		const timeoutMs = options.timeoutMs ?? (this.#options.timeoutMs as number);
-		const lead = this.#leaderName as string;
-		return new Promise<T>((resolve) => {
-			let timer: NodeJS.Timeout | undefined;
-			let done = false;
-			const settle = (outcome: T) => {
-				if (done) return;
-				done = true;
-				clearTimeout(timer);
-				signal?.removeEventListener('abort', onAbort);
-				if (this.#pending.get(pending.requestId) === pending) this.#pending.delete(pending.requestId);
-				this.#remember(pending.requestId);
-				resolve(outcome);
-			};
-			const pending = register(settle);
-			if (this.#pending.has(pending.requestId)) {
-				throw errors.invalidArgument('requestId', 'an id no other waiting request uses', pending.requestId);
-			}
-			const onAbort = () => unansweredOutcome(pending, 'aborted', outcomeMessages.aborted());
-			if (signal?.aborted) return onAbort();
-			// Registered before the ask is written, so even an instant answer finds it.
-			this.#pending.set(pending.requestId, pending);
-			if (Number.isFinite(timeoutMs)) {
-				timer = setTimeout(
-					() => unansweredOutcome(pending, 'timeout', outcomeMessages.timeout(lead, timeoutMs)),
-					timeoutMs,
-				);
-			}
-			signal?.addEventListener('abort', onAbort, { once: true });
-			this.#send(frame, { signal }).catch((error: unknown) => {
-				if (signal?.aborted) return onAbort();
-				const cause = isMailboxError(error) ? error.code : String(error);
-				unansweredOutcome(pending, 'send-failed', outcomeMessages.sendFailed(lead, cause));
-			});
+		return this.#waits.wait({
+			register,
+			send: (signal) => this.#send(frame, { signal }),
+			leaderName: this.#leaderName as string,
+			timeoutMs: options.timeoutMs ?? (this.#options.timeoutMs as number),
+			signal: options.signal,
 		});
 	}
 
@@ -294,12 +208,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	}
 
 	#route(entry: InboxEntry): void {
-		const verdict = judgeEntry(entry, {
-			leaderName: this.#leaderName as string,
-			pending: this.#pending,
-			settled: this.#settled,
-			verifier: this.#options.verifier,
-		});
+		const verdict = this.#waits.judge(entry, this.#leaderName as string, this.#options.verifier);
 		if (verdict.kind === 'message') {
 			this.#messages.publish(entry);
 			return;
@@ -308,11 +217,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		if (verdict.kind === 'accept') return;
 		const { reason, detail, requestId } = verdict;
 		this.emit('rejected', { reason, entry, detail, ...(requestId === undefined ? {} : { requestId }) });
-	}
-
-	#remember(requestId: string): void {
-		this.#settled.add(requestId);
-		if (this.#settled.size > SETTLED_MEMORY) this.#settled.delete(this.#settled.values().next().value as string);
 	}
 
 	#fail(error: unknown): void {
@@ -329,7 +233,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	async close(): Promise<void> {
 		if (this.#closed) return;
 		this.#closed = true;
-		for (const pending of [...this.#pending.values()]) unansweredOutcome(pending, 'closed', outcomeMessages.closed());
+		this.#waits.closeAll();
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();
 		await this.#loop;

@@ -1,0 +1,82 @@
+/**
+The requests a Leader leaves to a person: each is offered once on `requests()` (recovered ones again after a restart,
+never twice in one run) and, when the policy sets an ask timeout, denied once that time has passed unanswered.
+*/
+
+import { Channel } from './async-queue.js';
+import { isMailboxError } from './errors.js';
+import type { Answerer } from './leader-answer.js';
+import { PendingRequest } from './pending-request.js';
+import type { PendingRecord } from './pending-store.js';
+
+export interface AskDeskOptions {
+	answerer: Answerer;
+	/** Deny an offered request this many ms after it was received; `undefined` waits for ever. */
+	askTimeoutMs: () => number | undefined;
+	/** Reports a failed timeout answer. */
+	onFailure: (error: unknown) => void;
+}
+
+/** Offered requests, their timeouts, and the stream people answer from. */
+export class AskDesk {
+	readonly #options: AskDeskOptions;
+	readonly #channel = new Channel<PendingRequest>();
+	readonly #timers = new Map<string, NodeJS.Timeout>();
+	/** Keys of requests handed out, so a recovery never offers one twice. */
+	readonly #offered = new Set<string>();
+	#closed = false;
+
+	constructor(options: AskDeskOptions) {
+		this.#options = options;
+	}
+
+	subscribe(signal?: AbortSignal): AsyncIterableIterator<PendingRequest> & AsyncDisposable {
+		return this.#channel.subscribe(signal);
+	}
+
+	has(key: string): boolean {
+		return this.#offered.has(key);
+	}
+
+	/** Hand a request to people (once), arming its ask timeout. */
+	offer(record: PendingRecord): void {
+		if (this.#closed || this.#offered.has(record.key)) return;
+		this.#arm(record);
+		this.#offered.add(record.key);
+		this.#channel.publish(new PendingRequest(record, this.#options.answerer));
+	}
+
+	/** A request was answered (by anyone): stop its timer. */
+	settle(key: string): void {
+		clearTimeout(this.#timers.get(key));
+		this.#timers.delete(key);
+		this.#offered.delete(key);
+	}
+
+	/** Forget offered requests that are no longer open (answered from another process). */
+	retain(open: ReadonlySet<string>): void {
+		for (const key of this.#offered) if (!open.has(key)) this.settle(key);
+	}
+
+	#arm(record: PendingRecord): void {
+		const timeoutMs = this.#options.askTimeoutMs();
+		if (timeoutMs === undefined) return;
+		const delay = Math.max(0, record.receivedAt + timeoutMs - Date.now());
+		const message = `No one answered this request within ${timeoutMs} ms, so it was denied.`;
+		const timer = setTimeout(() => {
+			this.#timers.delete(record.key);
+			this.#options.answerer.answer(record, { behavior: 'deny', message }, 'timeout').catch((error: unknown) => {
+				if (!isMailboxError(error, 'ALREADY_ANSWERED')) this.#options.onFailure(error);
+			});
+		}, delay);
+		this.#timers.set(record.key, timer);
+	}
+
+	/** Stop every timer and end the streams; open requests stay in the journal. */
+	async close(): Promise<void> {
+		this.#closed = true;
+		for (const timer of this.#timers.values()) clearTimeout(timer);
+		this.#timers.clear();
+		await this.#channel.close();
+	}
+}

@@ -1,0 +1,77 @@
+/**
+What the Leader does with one entry of its inbox before anything is written: tell permission requests from other
+messages, refuse the ones Claude Code refuses (malformed, or naming another agent than their sender), and ask the
+policy for an immediate verdict. Pure apart from reading the policy's rules file and the roster.
+*/
+
+import type { DecidedBy } from './audit-log.js';
+import type { InboxEntry } from './entry.js';
+import { type AnswerDecision, hostOf, workerContext } from './leader-answer.js';
+import { type PendingRecord, PendingStore } from './pending-store.js';
+import { isValidHost } from './policy/host-pattern.js';
+import type { Policy } from './policy/policy.js';
+import { parseFrame } from './protocol/frame-codec.js';
+import type { PermissionRequestFrame } from './protocol/frames.js';
+import type { Team } from './team.js';
+
+/** Why a request was not taken in. */
+export type DropReason = 'agent-mismatch' | 'malformed' | 'duplicate';
+
+/** What an inbox entry is to the Leader. */
+export type Intake =
+	| { kind: 'request'; record: PendingRecord }
+	| { kind: 'drop'; reason: DropReason; detail: string }
+	| { kind: 'message' };
+
+/** How the policy (or request validation) answered, when it did. */
+export interface Verdict {
+	decision: AnswerDecision;
+	decidedBy: DecidedBy;
+	note?: string | undefined;
+}
+
+/** Classify one inbox entry; a request comes back as the record to journal (keyed as Claude Code dedupes). */
+export function classifyEntry(entry: InboxEntry, receivedAt = Date.now()): Intake {
+	const parsed = parseFrame(entry.text);
+	if (parsed.kind === 'invalid' && /^(sandbox_)?permission_request$/.test(parsed.type)) {
+		const detail = parsed.issues.map((issue) => `${issue.path || parsed.type}: ${issue.message}`).join('; ');
+		return { kind: 'drop', reason: 'malformed', detail };
+	}
+	const frame = parsed.kind === 'frame' ? parsed.frame : undefined;
+	if (frame?.type !== 'permission_request' && frame?.type !== 'sandbox_permission_request') return { kind: 'message' };
+	const permission = frame.type === 'permission_request';
+	const claimed = permission ? frame.agent_id : frame.workerName;
+	if (claimed !== entry.from) {
+		const detail = `request names ${JSON.stringify(claimed)} but was sent by ${JSON.stringify(entry.from)}`;
+		return { kind: 'drop', reason: 'agent-mismatch', detail };
+	}
+	const kind = permission ? 'permission' : 'sandbox';
+	const requestId = permission ? frame.request_id : frame.requestId;
+	const key = PendingStore.keyFor(kind, entry.from, requestId, permission ? frame.tool_use_id : '');
+	return { kind: 'request', record: { version: 1, key, kind, requestId, worker: entry.from, receivedAt, frame } };
+}
+
+/** The policy's (or validation's) decision on a request, or `undefined` when a person must decide. */
+export async function verdictFor(
+	team: Team,
+	policy: Policy | undefined,
+	record: PendingRecord,
+): Promise<Verdict | undefined> {
+	if (record.kind === 'sandbox' && !isValidHost(hostOf(record))) {
+		const message = `Network access refused: ${JSON.stringify(hostOf(record))} is not one valid host name.`;
+		return { decision: { behavior: 'deny', message }, decidedBy: 'validation' };
+	}
+	if (!policy) return undefined;
+	await policy.refresh();
+	const frame = record.frame as PermissionRequestFrame;
+	const verdict =
+		record.kind === 'sandbox'
+			? policy.decideHost(hostOf(record))
+			: policy.decideTool(frame.tool_name, frame.input, await workerContext(team, record.worker));
+	if (verdict.behavior === 'allow')
+		return { decision: { behavior: 'allow' }, decidedBy: 'policy', note: verdict.reason };
+	if (verdict.behavior === 'deny') {
+		return { decision: { behavior: 'deny', message: verdict.reason }, decidedBy: 'policy', note: verdict.reason };
+	}
+	return undefined;
+}

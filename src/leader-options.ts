@@ -1,0 +1,41 @@
+/** The options and events of a {@link Leader}. */
+
+import type { AuditRecord } from './audit-log.js';
+import type { InboxEntry, OutgoingEntry } from './entry.js';
+import type { MailboxError } from './errors.js';
+import type { DropReason } from './leader-intake.js';
+import type { Policy } from './policy/policy.js';
+
+/** Options of {@link Leader}. */
+export interface LeaderOptions {
+	/** The leader's inbox name and the `from` of its responses. @default 'team-lead' */
+	name?: string;
+	/** Decides requests at once (allow / deny) or leaves them to a person; without one, every request waits for a person. */
+	policy?: Policy;
+	/** Signs each response entry (e.g. `(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`. */
+	signer?: (entry: OutgoingEntry) => OutgoingEntry;
+	/** Append each decision to `<team dir>/swarm-mailbox/audit.jsonl`. @default true */
+	auditLog?: boolean;
+	/** Poll the inbox instead of OS notifications (network file systems). @default false */
+	polling?: boolean;
+	/** How long tombstones of answered requests are kept to refuse late duplicates, in ms. @default 86_400_000 */
+	answeredRetentionMs?: number;
+	/** After an answer fails to go out (it stays claimed), retry the journal this many ms later. @default 5_000 */
+	retryIntervalMs?: number;
+}
+
+/** A request the leader refused to take in. */
+export interface DroppedRequest {
+	reason: DropReason;
+	entry: InboxEntry;
+	detail: string;
+}
+
+export interface LeaderEvents {
+	/** A request was not taken in (its entry is acked). */
+	dropped: [DroppedRequest];
+	/** A request was answered through this Leader (by the policy, a person, or the ask timeout). */
+	decided: [AuditRecord];
+	/** A background step failed (intake, an automatic answer, recovery); the journal keeps the request. */
+	failure: [MailboxError];
+}
