@@ -24,6 +24,7 @@ export type MailboxErrorCode =
 	| 'ALREADY_ANSWERED'
 	| 'REQUEST_NOT_FOUND'
 	| 'INVALID_KEY'
+	| 'INVALID_CONTROL_MESSAGE'
 	| 'IO';
 
 const brand = Symbol.for('swarm-mailbox.MailboxError');
@@ -213,6 +214,17 @@ export const errors = {
 			'INVALID_KEY',
 			`Cannot sign a lead entry: the private key ${reason}. Nothing was signed; ` +
 				`pass the \`privateKey\` returned by \`createLeadKeyPair()\` (an Ed25519 private KeyObject).`,
+		),
+	invalidControlMessage: (kind: string, issues: string) =>
+		new MailboxError(
+			'INVALID_CONTROL_MESSAGE',
+			`Not a valid control-protocol ${kind}: ${issues}. Nothing was decided; check the CLI and SDK versions on both ends.`,
+		),
+	controlRequestMismatch: (expected: string, received: string) =>
+		new MailboxError(
+			'INVALID_CONTROL_MESSAGE',
+			`The control-protocol permission_response answers request ${JSON.stringify(received)}, not ${JSON.stringify(expected)}. ` +
+				`Pair each response with the request whose \`request_id\` it carries.`,
 		),
 	io: (operation: string, path: string, cause: unknown) =>
 		new MailboxError(

@@ -1,3 +1,28 @@
+export type { CanUseTool, CanUseToolCall, CanUseToolContext, CanUseToolOptions } from './adapters/can-use-tool.js';
+export { createCanUseTool } from './adapters/can-use-tool.js';
+export type { ControlDecision, ControlResponseOptions } from './adapters/control-protocol.js';
+export {
+	askFromControlRequest,
+	ControlPermissionRequest,
+	ControlPermissionResponse,
+	ControlPermissionResult,
+	fromControlResponse,
+	parseControlPermissionRequest,
+	parseControlPermissionResponse,
+	toControlResponse,
+} from './adapters/control-protocol.js';
+export {
+	createPermissionPromptServer,
+	PERMISSION_PROMPT_TOOL,
+	servePermissionPrompt,
+} from './adapters/mcp-permission-server.js';
+export type {
+	DenyOutcome,
+	InterruptOption,
+	PermissionResult,
+	PermissionResultOptions,
+} from './adapters/permission-result.js';
+export { toPermissionResult } from './adapters/permission-result.js';
 export type { AuditLogOptions, AuditRecord, DecidedBy } from './audit-log.js';
 export { AuditLog } from './audit-log.js';
 export type { InboxEntry, OutgoingEntry } from './entry.js';
