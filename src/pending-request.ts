@@ -108,6 +108,7 @@ export class PendingRequest {
 		return this.#answerer.answer(this.#record, { behavior: 'deny', message }, decidedBy, operation);
 	}
 
+	/** The journal record behind this request. */
 	toJSON(): PendingRecord {
 		return this.#record;
 	}
