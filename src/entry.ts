@@ -16,6 +16,7 @@ export const inboxEntrySchema = z.looseObject({
 	from_plugin: z.string().optional(),
 });
 
+/** One element of an inbox file, as read: the fields Claude Code defines, plus any unknown ones (kept on rewrite). */
 export interface InboxEntry {
 	from: string;
 	text: string;
@@ -59,6 +60,7 @@ const outgoingSchema = z.strictObject({
 		.optional(),
 });
 
+/** What `buildEntry` returns: the entry to write, or why the input was refused. */
 export type BuildResult = { ok: true; entry: InboxEntry } | { ok: false; reason: string };
 
 /** Build an entry exactly as Claude Code 2.1.330 writes one (same keys, same order). */

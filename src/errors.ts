@@ -29,6 +29,7 @@ export type MailboxErrorCode =
 
 const brand = Symbol.for('swarm-mailbox.MailboxError');
 
+/** Extra details of a {@link MailboxError}. */
 export interface MailboxErrorOptions {
 	/** The file or directory the failure concerns. */
 	path?: string;
@@ -36,6 +37,7 @@ export interface MailboxErrorOptions {
 	cause?: unknown;
 }
 
+/** The one error class of the library; branch on its `code`, not on the message. */
 export class MailboxError extends Error {
 	readonly code: MailboxErrorCode;
 	readonly path: string | undefined;

@@ -4,6 +4,7 @@ import { AsyncQueue } from './async-queue.js';
 import { entryKey, type InboxEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
 
+/** Options of `Inbox.watch`. */
 export interface WatchOptions {
 	/** Ends the stream (iteration finishes normally). */
 	signal?: AbortSignal;

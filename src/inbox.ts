@@ -14,6 +14,7 @@ import { InboxStore, type Mutation, type QuarantineEvent, type TransactionState 
 import { InboxWatcher, type WatchOptions } from './inbox-watch.js';
 import { queueFor } from './write-queue.js';
 
+/** Options of an {@link Inbox} (also accepted by `Team.create` and `Team.open`, for every inbox of the team). */
 export interface InboxOptions {
 	/** @default 0o600 */
 	fileMode?: number;
@@ -31,12 +32,14 @@ export interface InboxOptions {
 	fsync?: boolean;
 }
 
+/** Per-call options of operations that take a lock. */
 export interface OperationOptions {
 	signal?: AbortSignal;
 	/** Overrides `lockTimeoutMs` for this call. */
 	timeoutMs?: number;
 }
 
+/** An element of the inbox that is not a valid entry; it is reported and kept in the file. */
 export interface InvalidEntryEvent {
 	path: string;
 	index: number;
@@ -44,11 +47,13 @@ export interface InvalidEntryEvent {
 	reason: string;
 }
 
+/** What `Inbox.inspect` returns. */
 export interface InboxSnapshot {
 	entries: InboxEntry[];
 	invalid: InvalidEntryEvent[];
 }
 
+/** Events an {@link Inbox} emits. */
 export interface InboxEvents {
 	quarantine: [QuarantineEvent];
 	invalid: [InvalidEntryEvent];

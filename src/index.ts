@@ -25,7 +25,7 @@ export type {
 export { toPermissionResult } from './adapters/permission-result.js';
 export type { AuditLogOptions, AuditRecord, DecidedBy } from './audit-log.js';
 export { AuditLog } from './audit-log.js';
-export type { InboxEntry, OutgoingEntry } from './entry.js';
+export type { BuildResult, InboxEntry, OutgoingEntry } from './entry.js';
 export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
 export { isMailboxError, MailboxError } from './errors.js';
@@ -36,6 +36,7 @@ export type { WatchOptions } from './inbox-watch.js';
 export { InboxWatcher } from './inbox-watch.js';
 export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader.js';
 export { Leader } from './leader.js';
+export type { AnswerDecision, AnswerResult } from './leader-answer.js';
 export {
 	formatAgentId,
 	LEAD_NAME,
@@ -45,14 +46,22 @@ export {
 } from './paths.js';
 export type { ApproveOptions, DenyOptions } from './pending-request.js';
 export { PendingRequest } from './pending-request.js';
+export type { PendingRecord, RequestKind } from './pending-store.js';
 export { hostMatches, isValidHost } from './policy/host-pattern.js';
 export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
 export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
-export type { MatchContext, PermissionRule } from './policy/rule.js';
+export type { MatchContext, PermissionRule, RuleMatchOptions, ToolInput } from './policy/rule.js';
 export { formatRule, parseRule, ruleMatches } from './policy/rule.js';
 export type { HostDecision, RuleBehavior, RuleSetSpec, ToolDecision } from './policy/rule-set.js';
 export { RuleSet } from './policy/rule-set.js';
 export { inputDigest, permissionRequestDigest, planDigest } from './protocol/digest.js';
+export type {
+	IdleNotificationOptions,
+	PermissionAllowOptions,
+	PermissionDenyOptions,
+	PermissionRequestOptions,
+	PlanApprovalResponseOptions,
+} from './protocol/frame-builders.js';
 export {
 	approvedRequestFor,
 	createIdleNotification,
@@ -67,12 +76,47 @@ export {
 	createShutdownRequest,
 	createTaskAssignment,
 } from './protocol/frame-builders.js';
-export type { ParsedText } from './protocol/frame-codec.js';
+export type { FrameIssue, ParsedText } from './protocol/frame-codec.js';
 export { encodeFrame, frameTypeOf, isFrameType, parseFrame } from './protocol/frame-codec.js';
-export type { Frame, FrameType, PermissionMode, PermissionUpdate } from './protocol/frames.js';
+export type {
+	ApprovedRequest,
+	CompletedStatus,
+	Frame,
+	FrameInput,
+	FrameInputOf,
+	FrameOf,
+	FrameType,
+	IdleNotificationFrame,
+	IdleReason,
+	McpServerInfo,
+	McpSkillInfo,
+	ModeSetRequestFrame,
+	PermissionMode,
+	PermissionRequestFrame,
+	PermissionRequestFrameInput,
+	PermissionResponseFrame,
+	PermissionUpdate,
+	PlanApprovalRequestFrame,
+	PlanApprovalResponseFrame,
+	SandboxPermissionRequestFrame,
+	SandboxPermissionResponseFrame,
+	ShutdownApprovedFrame,
+	ShutdownRejectedFrame,
+	ShutdownRequestFrame,
+	TaskAssignmentFrame,
+	TaskCompletedFrame,
+	TeamPermissionUpdateFrame,
+} from './protocol/frames.js';
 export { frameSchemas, frameTypes, protocolFrameTypes } from './protocol/frames.js';
 export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownRequestId } from './protocol/ids.js';
-export type { LeadClassification, LeadKeyPair, LeadVerifierOptions } from './protocol/signing.js';
+export type {
+	CheckedEntry,
+	LeadClassification,
+	LeadKeyPair,
+	LeadSignedFields,
+	LeadVerifierOptions,
+	VerifyKey,
+} from './protocol/signing.js';
 export {
 	createLeadKeyPair,
 	LeadVerifier,
@@ -93,5 +137,6 @@ export type {
 	NetworkOutcome,
 	PermissionOutcome,
 	PlanOutcome,
+	Provenance,
 	RejectedResponse,
 } from './worker-responses.js';

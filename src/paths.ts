@@ -28,6 +28,7 @@ export function sanitizePathComponent(component: string): string {
 	return component.replace(/[^a-zA-Z0-9_-]/g, '-');
 }
 
+/** An agent id as Claude Code writes it: `<name>@<team>`, with the raw (unsanitised) team name. */
 export function formatAgentId(name: string, team: string): string {
 	return `${name}@${team}`;
 }

@@ -63,6 +63,7 @@ export class PendingRequest {
 	readonly #answerer: Answerer;
 	readonly #decidedBy: DecidedBy;
 
+	/** @internal Made by the Leader and `Leader.listPending`; not for callers. */
 	constructor(record: PendingRecord, answerer: Answerer, decidedBy: DecidedBy = 'person') {
 		this.#record = record;
 		this.#answerer = answerer;
@@ -107,6 +108,7 @@ export class PendingRequest {
 		return this.#answerer.answer(this.#record, { behavior: 'deny', message }, decidedBy, operation);
 	}
 
+	/** The journal record behind this request. */
 	toJSON(): PendingRecord {
 		return this.#record;
 	}

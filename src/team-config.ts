@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errors } from './errors.js';
 import { readFileNoFollow } from './fs/read-file.js';
 
+/** Claude Code's teammate colours, handed out in this order. */
 export const memberColors = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'pink', 'cyan'] as const;
 
 /** A roster entry as Claude Code writes it; unknown keys are kept. */
@@ -22,6 +23,7 @@ export const teamMemberSchema = z.looseObject({
 	mode: z.string().optional(),
 });
 
+/** A roster entry as Claude Code writes it; unknown keys are kept. */
 export type TeamMember = z.infer<typeof teamMemberSchema>;
 
 export const teamConfigSchema = z.looseObject({
@@ -35,6 +37,7 @@ export const teamConfigSchema = z.looseObject({
 	members: z.array(z.unknown()),
 });
 
+/** The contents of `config.json`; unknown keys are kept. */
 export type TeamConfig = z.infer<typeof teamConfigSchema>;
 
 /** Members with a string `agentId` and `name`, as Claude Code filters them on read. */

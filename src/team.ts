@@ -25,6 +25,7 @@ import {
 	validMembers,
 } from './team-config.js';
 
+/** Options of `Team.open` (and `Team.create`); the inbox options apply to every inbox the team hands out. */
 export interface TeamOptions extends InboxOptions {
 	/** Teams root. @default `$CLAUDE_CONFIG_DIR/teams`, else `~/.claude/teams` */
 	root?: string;
@@ -32,6 +33,7 @@ export interface TeamOptions extends InboxOptions {
 	dirMode?: number;
 }
 
+/** A teammate to add to the roster. */
 export interface MemberInput {
 	name: string;
 	/** @default the next of Claude Code's eight colours */
@@ -45,6 +47,7 @@ export interface MemberInput {
 	planModeRequired?: boolean;
 }
 
+/** Options of `Team.create`. */
 export interface CreateTeamOptions extends TeamOptions {
 	description?: string;
 	leadSessionId?: string;
@@ -124,6 +127,7 @@ export class Team {
 		);
 	}
 
+	/** The roster's readable members (malformed ones stay in the file but are left out here). */
 	async members(): Promise<TeamMember[]> {
 		return validMembers(await this.readConfig());
 	}
@@ -133,6 +137,7 @@ export class Team {
 		return leaderNameOf(await this.readConfig());
 	}
 
+	/** The agent id of `name` in this team: `<name>@<team>`. */
 	agentId(name: string): string {
 		return formatAgentId(name, this.name);
 	}

@@ -157,9 +157,9 @@ export interface IdleNotificationOptions {
 	summary?: string;
 	completedTaskId?: string;
 	completedStatus?: CompletedStatus;
-	/** Cut to {@link FAILURE_REASON_LIMIT} characters. */
+	/** Cut to 200 characters (`FAILURE_REASON_LIMIT`). */
 	failureReason?: string;
-	/** Cut to {@link RESULT_LIMIT} characters, ending with {@link RESULT_TRUNCATION_MARKER}, when longer. */
+	/** Cut to 4000 characters (`RESULT_LIMIT`), ending with `RESULT_TRUNCATION_MARKER`, when longer. */
 	result?: string;
 }
 

@@ -34,8 +34,10 @@ export interface LeadSignedFields {
 	from_plugin?: string | undefined;
 }
 
+/** How `LeadVerifier.classify` judges an entry (see its documentation). */
 export type LeadClassification = 'verified' | 'forged' | 'unverifiable';
 
+/** Options of {@link LeadVerifier}. */
 export interface LeadVerifierOptions {
 	/** Epoch ms when this process started; entries signed before it are refused. @default performance.timeOrigin */
 	processStartMs?: number;
