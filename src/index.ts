@@ -1,5 +1,10 @@
 export type { AuditLogOptions, AuditRecord, DecidedBy } from './audit-log.js';
 export { AuditLog } from './audit-log.js';
+export type { DoctorOptions } from './doctor.js';
+export { diagnoseTeam } from './doctor.js';
+export type { DoctorProblem, DoctorProblemCode, DoctorSeverity } from './doctor-messages.js';
+export type { DoctorFix, DoctorFixCode, DoctorReport } from './doctor-report.js';
+export { formatDoctorReport } from './doctor-report.js';
 export type { InboxEntry, OutgoingEntry } from './entry.js';
 export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
