@@ -25,6 +25,11 @@ export type {
 export { toPermissionResult } from './adapters/permission-result.js';
 export type { AuditLogOptions, AuditRecord, DecidedBy } from './audit-log.js';
 export { AuditLog } from './audit-log.js';
+export type { DoctorOptions } from './doctor.js';
+export { diagnoseTeam } from './doctor.js';
+export type { DoctorProblem, DoctorProblemCode, DoctorSeverity } from './doctor-messages.js';
+export type { DoctorFix, DoctorFixCode, DoctorReport } from './doctor-report.js';
+export { formatDoctorReport } from './doctor-report.js';
 export type { BuildResult, InboxEntry, OutgoingEntry } from './entry.js';
 export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
@@ -37,6 +42,7 @@ export { InboxWatcher } from './inbox-watch.js';
 export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader.js';
 export { Leader } from './leader.js';
 export type { AnswerDecision, AnswerResult } from './leader-answer.js';
+export type { DropReason } from './leader-intake.js';
 export {
 	formatAgentId,
 	LEAD_NAME,
