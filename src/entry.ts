@@ -68,8 +68,10 @@ export function buildEntry(input: OutgoingEntry): BuildResult {
 	const parsed = outgoingSchema.safeParse(input);
 	if (!parsed.success) return { ok: false, reason: z.prettifyError(parsed.error).replaceAll('\n', ' ') };
 	const { from, text, summary, timestamp, color, from_plugin, msg_id, lead_sig } = parsed.data;
-	const entry: InboxEntry = { from, text, timestamp: timestamp ?? new Date().toISOString() };
+	// SendMessage's order: from, text, summary?, timestamp, color?, from_plugin?, then the write adds the rest.
+	const entry = { from, text } as InboxEntry;
 	if (summary !== undefined) entry.summary = summary;
+	entry.timestamp = timestamp ?? new Date().toISOString();
 	if (color !== undefined) entry.color = color;
 	if (from_plugin !== undefined) entry.from_plugin = from_plugin;
 	entry.msgV = 1;

@@ -24,8 +24,8 @@ describe('Inbox.send', () => {
 		expect(Object.keys(entries[0])).toEqual([
 			'from',
 			'text',
-			'timestamp',
 			'summary',
+			'timestamp',
 			'color',
 			'msgV',
 			'msg_id',
