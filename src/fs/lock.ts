@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
@@ -96,7 +97,10 @@ function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): He
 			},
 		};
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw errors.io('lock', lockPath, error);
-		return undefined;
+		const code = (error as NodeJS.ErrnoException).code;
+		// ENOENT: another process's stale takeover removed the directory between our mkdir and its mtime probe.
+		// The lock is contended, not broken: try again like any busy lock.
+		if (code === 'ELOCKED' || (code === 'ENOENT' && existsSync(path.dirname(lockPath)))) return undefined;
+		throw errors.io('lock', lockPath, error);
 	}
 }
