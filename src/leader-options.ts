@@ -22,6 +22,11 @@ export interface LeaderOptions {
 	answeredRetentionMs?: number;
 	/** After an answer fails to go out (it stays claimed), retry the journal this many ms later. @default 5_000 */
 	retryIntervalMs?: number;
+	/**
+	Sweep the journal this often for claimed answers and open requests older than this (left by a process that died
+	part way, e.g. a CLI), and finish them. 0 disables. @default 30_000
+	*/
+	recoveryIntervalMs?: number;
 }
 
 /** A request the leader refused to take in. */

@@ -52,6 +52,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	#loop: Promise<void> | undefined;
 	#started: Promise<void> | undefined;
 	#retry: NodeJS.Timeout | undefined;
+	#sweep: NodeJS.Timeout | undefined;
 	#closed = false;
 
 	constructor(team: Team, options: LeaderOptions = {}) {
@@ -96,6 +97,13 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling ?? false });
 		this.#watcher = watcher;
 		await watcher.ready();
+		const everyMs = this.#options.recoveryIntervalMs ?? 30_000;
+		if (everyMs > 0) {
+			this.#sweep = setInterval(() => {
+				this.recover({ olderThanMs: everyMs }).catch((error: unknown) => this.#fail(error));
+			}, everyMs);
+			this.#sweep.unref();
+		}
 		this.#loop = (async () => {
 			// Requests are taken in concurrently (answers to different workers do not wait for each other), bounded.
 			const inflight = this.#inflight;
@@ -112,14 +120,16 @@ export class Leader extends EventEmitter<LeaderEvents> {
 
 	/**
 	Go through the journal: deliver answers that were claimed but not finished (same entry, same msg_id), and decide or
-	re-offer every open request. `start()` does this; call it again after a delivery failure.
+	re-offer every open request. `start()` does this, and it runs again every `recoveryIntervalMs` for entries older
+	than that (a CLI that died after claiming an answer, a request journaled by another leader process).
 	*/
-	async recover(): Promise<void> {
+	async recover(options: { olderThanMs?: number } = {}): Promise<void> {
 		const stored = await this.#store.list();
-		const open = new Set(stored.map(({ record }) => record.key));
-		this.#asks.retain(open);
+		this.#asks.retain(new Set(stored.map(({ record }) => record.key)));
+		const cutoff = Date.now() - (options.olderThanMs ?? 0);
 		for (const { record, answer } of stored) {
 			if (this.#closed) return;
+			if (this.#intaking.has(record.key) || (answer?.claimedAt ?? record.receivedAt) > cutoff) continue;
 			if (answer) {
 				await this.#answerer.finish(record, answer, { recovering: true }).catch((error: unknown) => {
 					this.#fail(error);
@@ -228,6 +238,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	async close(): Promise<void> {
 		this.#closed = true;
 		clearTimeout(this.#retry);
+		clearInterval(this.#sweep);
 		const asksClosed = this.#asks.close(); // no ask timeout may fire once closing
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();

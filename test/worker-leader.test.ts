@@ -350,6 +350,26 @@ describe('Leader restarts', () => {
 		expect((await audit(team)).map((line) => line.msgId)).toEqual([claim?.msgId]);
 	});
 
+	it('a running leader finishes an answer claimed by a CLI that died before delivering it', async () => {
+		const { team, leader, worker, requests } = await startSwarm({ recoveryIntervalMs: 100 });
+		const decided = collect<{ msgId: string; decidedBy: string }>(leader, 'decided');
+		const outcome = worker.requestPermission(bash('make deploy'));
+		const request = await nextRequest(requests);
+		const dying = {
+			signer: () => {
+				throw new Error('CLI killed after its claim');
+			},
+		};
+		await expect(Leader.answer(team, request.requestId, { behavior: 'allow' }, dying)).rejects.toThrow('CLI killed');
+		const claim = await new PendingStore(team).readClaim(request.key);
+		expect(claim).toMatchObject({ decision: 'allow', decidedBy: 'cli' });
+		expect(await within(outcome, 'answer finished by the sweep')).toMatchObject({ behavior: 'allow' });
+		await leader.flushed();
+		await until(() => decided.length === 1, 'decided event');
+		expect(decided.map((event) => [event.msgId, event.decidedBy])).toEqual([[claim?.msgId, 'cli']]);
+		expect((await audit(team)).map((line) => line.msgId)).toEqual([claim?.msgId]);
+	});
+
 	it('retries an answer that failed to go out, without a restart', async () => {
 		let failures = 1;
 		const signer = (entry: Parameters<typeof withLeadSignature>[0]) => {
