@@ -44,6 +44,7 @@ export {
 } from './protocol/frame-builders.js';
 export type { ParsedText } from './protocol/frame-codec.js';
 export { encodeFrame, frameTypeOf, isFrameType, parseFrame } from './protocol/frame-codec.js';
+export { frameJsonSchema } from './protocol/frame-json-schema.js';
 export type { Frame, FrameType, PermissionMode, PermissionUpdate } from './protocol/frames.js';
 export { frameSchemas, frameTypes, protocolFrameTypes } from './protocol/frames.js';
 export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownRequestId } from './protocol/ids.js';
@@ -54,6 +55,7 @@ export {
 	leadSignaturePayload,
 	parseVerifyKey,
 	signLeadEntry,
+	verifyKeyFor,
 	withLeadSignature,
 } from './protocol/signing.js';
 export type { CreateTeamOptions, MemberInput, TeamOptions } from './team.js';
