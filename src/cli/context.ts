@@ -70,9 +70,3 @@ export function stopSignal(): AbortSignal {
 	process.on('SIGTERM', onSignal);
 	return controller.signal;
 }
-
-/** Resolves once `signal` is aborted. */
-export function aborted(signal: AbortSignal): Promise<void> {
-	if (signal.aborted) return Promise.resolve();
-	return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
