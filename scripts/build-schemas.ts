@@ -10,8 +10,8 @@ folder fails CI instead of shipping.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
-import { type FrameType, frameSchemas, frameTypes } from '../src/protocol/frames.js';
+import { frameJsonSchema } from '../src/protocol/frame-json-schema.js';
+import { type FrameType, frameTypes } from '../src/protocol/frames.js';
 
 /** The checked-in output folder. */
 export const schemasDir = fileURLToPath(new URL('../schemas/', import.meta.url));
@@ -28,20 +28,10 @@ function render(value: unknown): string {
 	return JSON.stringify(value, null, '\t') + '\n';
 }
 
-/**
-Every file the folder should hold, by file name, in a stable order. Schemas describe input (what a reader
-accepts), so fields with defaults such as `permission_suggestions` are optional, as they are on the wire.
-*/
+/** Every file the folder should hold, by file name, in a stable order (see `frameJsonSchema`). */
 export function renderSchemas(): Map<string, string> {
 	const files = new Map<string, string>();
-	for (const type of frameTypes) {
-		const schema = z.toJSONSchema(frameSchemas[type], {
-			target: 'draft-2020-12',
-			io: 'input',
-			unrepresentable: 'throw',
-		});
-		files.set(schemaFileName(type), render({ $schema: schema.$schema, title: type, ...schema }));
-	}
+	for (const type of frameTypes) files.set(schemaFileName(type), render(frameJsonSchema(type)));
 	const index = {
 		description:
 			'JSON Schemas for the structured frames carried in inbox entry `text` (Claude Code 2.1.330 wire format).',

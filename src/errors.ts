@@ -228,6 +228,19 @@ export const errors = {
 			`The control-protocol permission_response answers request ${JSON.stringify(received)}, not ${JSON.stringify(expected)}. ` +
 				`Pair each response with the request whose \`request_id\` it carries.`,
 		),
+	policyFile: (path: string, reason: string, cause?: unknown) =>
+		new MailboxError(
+			'INVALID_ARGUMENT',
+			`Policy file ${path} cannot be used (${reason}). Nothing was started; fix the file (see "Policy file" in the README) and retry.`,
+			{ path, cause },
+		),
+	signingKeyFile: (path: string, reason: string, cause?: unknown) =>
+		new MailboxError(
+			'INVALID_KEY',
+			`Signing key ${path} cannot be used (${reason}). Nothing was signed; pass a PKCS#8 PEM Ed25519 private key ` +
+				'(`openssl genpkey -algorithm ed25519 -out lead-key.pem` makes one).',
+			{ path, cause },
+		),
 	io: (operation: string, path: string, cause: unknown) =>
 		new MailboxError(
 			'IO',

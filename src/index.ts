@@ -84,6 +84,7 @@ export {
 } from './protocol/frame-builders.js';
 export type { FrameIssue, ParsedText } from './protocol/frame-codec.js';
 export { encodeFrame, frameTypeOf, isFrameType, parseFrame } from './protocol/frame-codec.js';
+export { frameJsonSchema } from './protocol/frame-json-schema.js';
 export type {
 	ApprovedRequest,
 	CompletedStatus,
@@ -129,6 +130,7 @@ export {
 	leadSignaturePayload,
 	parseVerifyKey,
 	signLeadEntry,
+	verifyKeyFor,
 	withLeadSignature,
 } from './protocol/signing.js';
 export type { CreateTeamOptions, MemberInput, TeamOptions } from './team.js';

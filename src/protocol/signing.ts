@@ -14,7 +14,7 @@ import { frameTypeOf } from './frame-codec.js';
 import { assertLeadPrivateKey, fromCanonicalBase64Url, parseVerifyKey, toBase64Url } from './verify-key.js';
 
 export type { LeadKeyPair, VerifyKey } from './verify-key.js';
-export { createLeadKeyPair, parseVerifyKey } from './verify-key.js';
+export { createLeadKeyPair, parseVerifyKey, verifyKeyFor } from './verify-key.js';
 
 /** The first element of every signed payload. */
 export const LEAD_SIGNATURE_CONTEXT = 'claude-team-lead-entry-v1';

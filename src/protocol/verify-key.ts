@@ -45,9 +45,18 @@ export function fromCanonicalBase64Url(text: string): Buffer | undefined {
 
 /** Makes a new Ed25519 lead key pair, stamped with the current time. */
 export function createLeadKeyPair(): LeadKeyPair {
-	const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-	const der = publicKey.export({ type: 'spki', format: 'der' });
-	return { privateKey, verifyKey: `${Date.now()}.${toBase64Url(der)}` };
+	const { privateKey } = generateKeyPairSync('ed25519');
+	return { privateKey, verifyKey: verifyKeyFor(privateKey) };
+}
+
+/**
+The `--lead-verify-key` value matching a lead private key (e.g. one loaded from a PEM file), stamped `issuedAtMs`.
+@throws {MailboxError} `INVALID_KEY` unless `privateKey` is an Ed25519 private `KeyObject`.
+*/
+export function verifyKeyFor(privateKey: KeyObject, issuedAtMs: number = Date.now()): string {
+	assertLeadPrivateKey(privateKey);
+	const der = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+	return `${issuedAtMs}.${toBase64Url(der)}`;
 }
 
 /**

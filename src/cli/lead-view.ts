@@ -1,0 +1,36 @@
+/**
+How `lead` shows what happens: an interactive screen on a terminal (`lead-screen.ts`), JSON lines otherwise
+(`lead-events.ts`). The command wires the Leader's events to whichever view it runs.
+*/
+
+import type { AuditRecord } from '../audit-log.js';
+import type { MailboxError } from '../errors.js';
+import type { DroppedRequest } from '../leader.js';
+import type { PendingRequest } from '../pending-request.js';
+
+/** What the leader runs with, reported once it is started. */
+export interface LeadInfo {
+	team: string;
+	leader: string;
+	/** The `--policy` file, if any. */
+	policy: string | undefined;
+	/** Where "always allow" rules are persisted. */
+	rulesFile: string | undefined;
+	auto: 'allow' | 'deny' | undefined;
+	/** The value workers pass as `--lead-verify-key`, when answers are signed. */
+	verifyKey: string | undefined;
+	/** Requests already waiting in the journal at start. */
+	pending: number;
+}
+
+export interface LeadView {
+	ready(info: LeadInfo): void;
+	/** A request was answered, by this leader or by another process. */
+	decided(record: AuditRecord): void;
+	dropped(drop: DroppedRequest): void;
+	failure(error: MailboxError): void;
+	/** Handle requests left to a person until `stop` is aborted (or the person quits). */
+	run(requests: AsyncIterable<PendingRequest>, stop: AbortSignal): Promise<void>;
+	/** The leader stopped with `pending` requests still open. */
+	closed(pending: number): void;
+}

@@ -1,0 +1,62 @@
+/**
+`send` and `inbox`: plain messages. Reading never removes entries (the owner of an inbox acks what it handled);
+`inbox --follow` streams entries as they arrive until SIGINT / SIGTERM.
+*/
+
+import { Command } from 'commander';
+import type { InboxEntry } from '../entry.js';
+import { frameTypeOf } from '../protocol/frame-codec.js';
+import { globalOptions, openTeam, stopSignal } from './context.js';
+import { printable, writeJson, writeLine } from './output.js';
+
+/** `<timestamp>  <from> (<summary>): <text>`, with structured frames labelled by their type. */
+function formatEntry(entry: InboxEntry): string {
+	const type = frameTypeOf(entry.text);
+	const summary = entry.summary === undefined ? '' : ` (${printable(entry.summary, { maxLength: 200 })})`;
+	const text = printable(entry.text, { multiline: type === undefined }).replaceAll('\n', '\n    ');
+	return `${printable(entry.timestamp)}  ${printable(entry.from)}${summary}: ${type ? `[${printable(type)}] ` : ''}${text}`;
+}
+
+export function sendCommand(): Command {
+	return new Command('send')
+		.description('send a plain message to a member inbox')
+		.argument('<team>', 'team name')
+		.argument('<to>', 'recipient (inbox name)')
+		.argument('<text>', 'message text')
+		.option('--from <name>', 'sender name (default: the team lead)')
+		.option('--summary <text>', 'short summary shown with the message')
+		.action(async (teamName: string, to: string, text: string, options: SendOptions, self: Command) => {
+			const team = await openTeam(self, teamName);
+			const from = options.from ?? (await team.leaderName());
+			const color = (await team.members()).find((member) => member.name === from)?.color;
+			const msgId = await team.inbox(to).send({ from, text, summary: options.summary, color });
+			if (globalOptions(self).json) writeJson({ msgId, team: team.name, to, from });
+			else writeLine(`Sent ${msgId} to ${printable(to)}`);
+		});
+}
+
+interface SendOptions {
+	from?: string;
+	summary?: string;
+}
+
+export function inboxCommand(): Command {
+	return new Command('inbox')
+		.description("print a member's inbox (entries stay in it); --follow streams new entries until stopped")
+		.argument('<team>', 'team name')
+		.argument('<name>', 'inbox (member) name')
+		.option('--follow', 'keep running and print each unread entry as it arrives (backlog first)')
+		.action(async (teamName: string, name: string, options: { follow?: boolean }, self: Command) => {
+			const { json } = globalOptions(self);
+			const inbox = (await openTeam(self, teamName)).inbox(name);
+			const print = (entry: InboxEntry) => (json ? writeJson(entry) : writeLine(formatEntry(entry)));
+			if (!options.follow) {
+				const entries = await inbox.read();
+				for (const entry of entries) print(entry);
+				if (!json && entries.length === 0) writeLine(`(no entries in ${inbox.path})`);
+				return;
+			}
+			const watcher = inbox.watch({ signal: stopSignal() });
+			for await (const entry of watcher) print(entry);
+		});
+}
