@@ -7,7 +7,9 @@ arguments, calls the library, and prints. Adding a command is one import plus on
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { approveCommand, denyCommand, pendingCommand } from './answer-commands.js';
+import { doctorCommand } from './doctor-command.js';
 import { leadCommand } from './lead-command.js';
+import { mcpPermissionServerCommand } from './mcp-command.js';
 import { inboxCommand, sendCommand } from './message-commands.js';
 import { exitCodes, reportError } from './output.js';
 import { requestCommand, requestNetworkCommand } from './request-commands.js';
@@ -24,7 +26,9 @@ const commands: (() => Command)[] = [
 	pendingCommand,
 	approveCommand,
 	denyCommand,
+	doctorCommand,
 	schemaCommand,
+	mcpPermissionServerCommand,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
