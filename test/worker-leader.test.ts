@@ -454,6 +454,7 @@ describe('Leader restarts', () => {
 			const reports = await within(Promise.all(done), 'worker reports', 15_000);
 
 			expect([...outcomes.values()].every((o) => o.behavior === 'allow' && o.times === 1)).toBe(true);
+			await restarted.flushed(); // answers reach workers before their audit line and journal clean-up
 			const rejections = reports.flatMap((report) => report.rejected);
 			expect(rejections.every((r) => r.reason === 'late' && outcomes.has(r.requestId as string))).toBe(true);
 			const lines = await audit(team);
