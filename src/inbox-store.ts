@@ -79,6 +79,7 @@ const entryOverhead = 4;
 const spoolPollMaxMs = 50;
 const drainBudgetMs = 100;
 const drainGraceMs = 1;
+const releaseJitterMs = 2;
 
 /** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
 export class InboxStore {
@@ -196,9 +197,17 @@ export class InboxStore {
 					throw errors.lockTimeout(this.lockPath, Date.now() - started);
 				}
 				const release = watchRelease(this.lockPath);
-				const changed = await Promise.race([changes.wait(delayMs * (0.5 + Math.random())), release.released]);
+				const wake = await Promise.race([
+					changes.wait(delayMs * (0.5 + Math.random())).then((changed) => (changed ? 'batch' : 'timer')),
+					release.released.then(() => 'release' as const),
+				]);
 				release.close();
 				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
+				// Every waiter wakes when the lock is released, but one combiner commits them all: wait a random
+				// instant, so the first to try claims the others' batches and they find theirs claimed instead of
+				// all racing for the lock (a thundering herd of mkdirs in one directory).
+				if (wake === 'release') await new Promise((resolve) => setTimeout(resolve, Math.random() * releaseJitterMs));
+				const changed = wake !== 'timer';
 				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
 				if (changed || round % 8 === 0) status = this.spool.status(id);
 			}
