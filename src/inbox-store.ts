@@ -175,6 +175,7 @@ export class InboxStore {
 		if (await this.tryTransact(appendPlan)) return;
 		const id = await this.spool.deposit(entries);
 		const changes = this.spool.watchBatch(id);
+		let release: ReturnType<typeof watchRelease> | undefined;
 		try {
 			let delayMs = 10;
 			let status = this.spool.status(id);
@@ -196,12 +197,16 @@ export class InboxStore {
 					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
 					throw errors.lockTimeout(this.lockPath, Date.now() - started);
 				}
-				const release = watchRelease(this.lockPath);
+				// One watch per lock generation: it stays armed across waits until that holder releases.
+				release ??= watchRelease(this.lockPath);
 				const wake = await Promise.race([
 					changes.wait(delayMs * (0.5 + Math.random())).then((changed) => (changed ? 'batch' : 'timer')),
 					release.released.then(() => 'release' as const),
 				]);
-				release.close();
+				if (wake === 'release') {
+					release.close();
+					release = undefined;
+				}
 				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
 				// Every waiter wakes when the lock is released, but one combiner commits them all: wait a random
 				// instant, so the first to try claims the others' batches and they find theirs claimed instead of
@@ -213,6 +218,7 @@ export class InboxStore {
 			}
 		} finally {
 			changes.close();
+			release?.close();
 		}
 	}
 
