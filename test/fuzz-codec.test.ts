@@ -87,7 +87,7 @@ describe('inbox codec fuzzing', () => {
 				expect(parseInboxText(text).ok).toBe(false);
 				expect(itemsOf(rewrite(text)).map(canonical)).toEqual(expected);
 			}),
-			fuzzOptions(20),
+			fuzzOptions(12),
 		);
 	});
 
