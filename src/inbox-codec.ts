@@ -5,6 +5,14 @@ the caller gets the reason plus every entry that could be recovered, and decides
 
 export type ParsedInbox = { ok: true; items: unknown[] } | { ok: false; reason: string; recovered: unknown[] };
 
+/** The text each recovered object was parsed from: a corrupt file is not a `source`, yet its deep entries must be written back. */
+const recoveredText = new WeakMap<object, string>();
+
+function remember(value: unknown, text: string): unknown {
+	if (typeof value === 'object' && value !== null) recoveredText.set(value, text);
+	return value;
+}
+
 export function parseInboxText(text: string): ParsedInbox {
 	// An empty file is what an interrupted `wx` create leaves behind; there is nothing to lose.
 	if (text.trim() === '') return { ok: true, items: [] };
@@ -16,7 +24,7 @@ export function parseInboxText(text: string): ParsedInbox {
 	}
 	if (Array.isArray(value)) return { ok: true, items: value };
 	const shape = value === null ? 'null' : typeof value;
-	const recovered = typeof value === 'object' && value !== null ? [value] : [];
+	const recovered = typeof value === 'object' && value !== null ? [remember(value, text.trim())] : [];
 	return { ok: false, reason: `top level is ${shape}, not an array`, recovered };
 }
 
@@ -30,7 +38,8 @@ export function recoverObjects(text: string): unknown[] {
 	for (const [start, end] of elementSpans(text)) {
 		if (text[start] !== '{') continue;
 		try {
-			recovered.push(JSON.parse(text.slice(start, end)));
+			const slice = text.slice(start, end);
+			recovered.push(remember(JSON.parse(slice), slice));
 		} catch {
 			// A damaged object is skipped; its neighbours are still recovered.
 		}
@@ -40,7 +49,8 @@ export function recoverObjects(text: string): unknown[] {
 
 /**
 Serialise exactly as Claude Code does: 2-space JSON, no trailing newline. An entry too deep for
-JSON.stringify's recursion is written back as its original bytes from `source` instead of crashing the rewrite.
+JSON.stringify's recursion is written back as its original text instead of crashing the rewrite: from `source`, or
+from the corrupt file `parseInboxText` recovered it from.
 */
 export function serializeInbox(
 	items: readonly unknown[],
@@ -49,20 +59,23 @@ export function serializeInbox(
 	try {
 		return JSON.stringify(items, null, 2);
 	} catch (error) {
-		if (!(error instanceof RangeError) || !source) throw error;
+		if (!(error instanceof RangeError)) throw error;
 	}
-	const spans = elementSpans(source.text);
 	const original = new Map<unknown, string>();
-	source.items.forEach((item, index) => {
-		const span = spans[index];
-		if (span) original.set(item, source.text.slice(span[0], span[1]));
-	});
+	if (source) {
+		const spans = elementSpans(source.text);
+		source.items.forEach((item, index) => {
+			const span = spans[index];
+			if (span) original.set(item, source.text.slice(span[0], span[1]));
+		});
+	}
 	if (items.length === 0) return '[]';
 	const body = items.map((item) => {
 		try {
 			return `  ${JSON.stringify(item, null, 2).replaceAll('\n', '\n  ')}`;
 		} catch (error) {
-			const raw = original.get(item);
+			const raw =
+				original.get(item) ?? (typeof item === 'object' && item !== null ? recoveredText.get(item) : undefined);
 			if (raw === undefined) throw error;
 			return `  ${raw}`;
 		}
@@ -70,7 +83,13 @@ export function serializeInbox(
 	return `[\n${body.join(',\n')}\n]`;
 }
 
-/** Start and end offsets of each complete top-level element of a JSON array text (a cut-off last one is left out). */
+/**
+Start and end offsets of each complete top-level element of a JSON array text (a cut-off last one is left out).
+For a valid array these are exactly its elements. In a damaged one an object or array ends where its brackets
+balance, even when the text is cut right after it, and one that opens where a comma was due (a missing separator,
+or right after junk) starts a new element; a stray `}` between elements is skipped. So damage to one element does
+not cost its neighbours, unless it leaves an unbalanced quote or bracket.
+*/
 function elementSpans(text: string): [number, number][] {
 	const spans: [number, number][] = [];
 	let depth = 0;
@@ -78,6 +97,10 @@ function elementSpans(text: string): [number, number][] {
 	let escaped = false;
 	let start = -1;
 	let last = -1;
+	const endElement = (end: number) => {
+		if (start !== -1) spans.push([start, end]);
+		start = -1;
+	};
 	for (let index = 0; index < text.length; index++) {
 		const char = text[index] as string;
 		if (inString) {
@@ -88,21 +111,24 @@ function elementSpans(text: string): [number, number][] {
 			continue;
 		}
 		if (/\s/.test(char)) continue;
-		if (depth === 1 && char === ',') {
-			if (start !== -1) spans.push([start, last + 1]);
-			start = -1;
-			continue;
-		}
-		if (char === ']' || char === '}') {
-			depth--;
-			if (depth === 0) {
-				if (start !== -1) spans.push([start, last + 1]);
+		if (depth === 1) {
+			if (char === ',') {
+				endElement(last + 1);
+				continue;
+			}
+			if (char === ']') {
+				endElement(last + 1);
 				break;
 			}
+			if (char === '}') continue;
+			if (char === '{' || char === '[') endElement(last + 1);
+			if (start === -1) start = index;
+		} else if (char === ']' || char === '}') {
+			depth--;
 			last = index;
+			if (depth === 1) endElement(index + 1);
 			continue;
 		}
-		if (depth === 1 && start === -1) start = index;
 		if (char === '"') inString = true;
 		else if (char === '[' || char === '{') depth++;
 		last = index;
