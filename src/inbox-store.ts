@@ -238,7 +238,8 @@ export class InboxStore {
 		const base = mutation.kind === 'replace' ? mutation.items : items;
 		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
-		const { committed, rejected } = this.#fitSpooled(batches, [base, added], text.length);
+		// Leftovers are checked against the file as read: an entry the plan removes (acks) must not come back.
+		const { committed, rejected } = this.#fitSpooled(batches, [items, added], text.length);
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;
 		if (mutation.kind === 'replace' || !parsed.ok) {
@@ -246,7 +247,9 @@ export class InboxStore {
 		} else if (added.length > 0) next = appendToInboxText(text, items.length, added);
 		if (next !== undefined) {
 			const bytes = Buffer.byteLength(next);
-			if (bytes > this.#options.maxInboxBytes)
+			// The limit stops growth; a rewrite that adds nothing (ack, clear, repair) must not be refused, or a
+			// corrupt file over the limit would be quarantined again on every read.
+			if (bytes > this.#options.maxInboxBytes && added.length > 0)
 				throw errors.inboxTooLarge(this.path, bytes, this.#options.maxInboxBytes);
 			const { fileMode: mode, fsync } = this.#options;
 			await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });

@@ -85,9 +85,24 @@ export function parseFrame(text: string): ParsedText {
 	const type = json?.['type'];
 	if (json === undefined || !isFrameType(type)) return { kind: 'text', text };
 	const result = parseAs(type, json);
-	if (result.success) return { kind: 'frame', frame: result.data as Frame };
+	if (result.success) return { kind: 'frame', frame: keepToolInputs(result.data as Frame, json) };
 	const issues = result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 	return { kind: 'invalid', type, issues };
+}
+
+/**
+zod copies objects key by key, and an own `__proto__` key (legal in JSON) does not survive the copy. Tool inputs are
+digested and handed back to the tool, so they must stay exactly as sent: put the sender's objects back.
+*/
+function keepToolInputs(frame: Frame, json: Record<string, unknown>): Frame {
+	const isObject = (value: unknown): value is Record<string, unknown> =>
+		typeof value === 'object' && value !== null && !Array.isArray(value);
+	if (frame.type === 'permission_request' && isObject(json['input'])) frame.input = json['input'];
+	if (frame.type === 'permission_response' && frame.subtype === 'success' && frame.response) {
+		const sent = (json['response'] as Record<string, unknown> | undefined)?.['updated_input'];
+		if (isObject(sent)) frame.response.updated_input = sent;
+	}
+	return frame;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

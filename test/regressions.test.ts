@@ -1,7 +1,5 @@
 /**
-Reproductions of bugs the fuzzers found outside the files this branch may change (src/inbox-store.ts is being
-reworked elsewhere; the frame schemas belong to the protocol layer). Each test asserts the correct behaviour and is
-marked `it.fails` while the bug stands: once it is fixed the test starts to fail, and should then become a plain `it`.
+Regressions the fuzzers found: each was a failing test first (see the git history), then fixed.
 */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -24,10 +22,10 @@ function fork(script: string, args: string[]): ChildProcess {
 	return child;
 }
 
-describe('known bugs (fix them, then turn it.fails into it)', () => {
+describe('fuzzer-found regressions', () => {
 	// #underLock quarantines before the size check, so a corrupt file whose recovered entries re-serialise (2-space)
 	// past maxInboxBytes is copied again on every read, and a watcher rescans every 25 ms: 15 copies a second.
-	it.fails('a corrupt inbox that cannot be rewritten within maxInboxBytes is quarantined once, not on every read', async () => {
+	it('a corrupt inbox that cannot be rewritten within maxInboxBytes is quarantined once, not on every read', async () => {
 		const file = path.join(tempDir(), 'agent.json');
 		const entry = { from: 'a', text: 'b', timestamp: 'c', nested: { a: { b: [1, 2, 3, 4, 5, 6, 7, 8] } } };
 		const corrupt = `[${JSON.stringify(entry)}, tru`;
@@ -41,7 +39,7 @@ describe('known bugs (fix them, then turn it.fails into it)', () => {
 
 	// #fitSpooled skips a leftover batch's entries only when they are in the plan's result (`base`), not in the file as
 	// read: an ack that removes an entry the crashed combiner had already committed puts it straight back.
-	it.fails('an entry acked right after a combiner died between commit and cleanup stays acked', async () => {
+	it('an entry acked right after a combiner died between commit and cleanup stays acked', async () => {
 		const file = path.join(tempDir(), 'agent.json');
 		const inbox = new Inbox(file, { staleMs: 2_000 });
 		await inbox.send({ from: 'seed', text: 'seed' });
@@ -69,7 +67,7 @@ describe('known bugs (fix them, then turn it.fails into it)', () => {
 	// zod copies a loose object's and a record's keys into a new object, where `__proto__` is dropped. A tool input
 	// parsed from JSON may carry it as an own key: the lead's input_digest then differs from the worker's, and the
 	// worker refuses every approval of that call. (src/protocol/frame-codec.ts, permission-frames.ts)
-	it.fails('parseFrame keeps an own "__proto__" key of a permission_request input, so both sides digest the same input', () => {
+	it('parseFrame keeps an own "__proto__" key of a permission_request input, so both sides digest the same input', () => {
 		const input = JSON.parse('{"command": "ls", "__proto__": {"x": 1}}') as Record<string, unknown>;
 		const text = JSON.stringify({
 			type: 'permission_request',
