@@ -253,7 +253,9 @@ describe('parseFrame', () => {
 		expect(Object.getPrototypeOf(result.frame.input)).toBe(Object.prototype);
 		expect(result.frame['polluted']).toBeUndefined();
 		expect(result.frame.input['polluted']).toBeUndefined();
-		expect(result.frame.input).toEqual({ command: 'ls' });
+		// The input is kept as sent (an own "__proto__" key included): it is digested and handed back to the tool.
+		expect(Object.keys(result.frame.input)).toEqual(['__proto__', 'command']);
+		expect(inputDigest('Bash', result.frame.input)).toBe(inputDigest('Bash', JSON.parse(text).input));
 	});
 
 	it('exposes the raw JSON type for reserved-type checks', () => {
