@@ -53,6 +53,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	#started: Promise<void> | undefined;
 	#retry: NodeJS.Timeout | undefined;
 	#sweep: NodeJS.Timeout | undefined;
+	#recovery: Promise<void> | undefined;
 	#closed = false;
 
 	constructor(team: Team, options: LeaderOptions = {}) {
@@ -123,7 +124,14 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	re-offer every open request. `start()` does this, and it runs again every `recoveryIntervalMs` for entries older
 	than that (a CLI that died after claiming an answer, a request journaled by another leader process).
 	*/
-	async recover(options: { olderThanMs?: number } = {}): Promise<void> {
+	recover(options: { olderThanMs?: number } = {}): Promise<void> {
+		// One pass after the other: two overlapping passes would both finish the same claimed answer.
+		const pass = (this.#recovery ?? Promise.resolve()).then(() => this.#recoverOnce(options));
+		this.#recovery = pass.catch(() => {});
+		return pass;
+	}
+
+	async #recoverOnce(options: { olderThanMs?: number }): Promise<void> {
 		const stored = await this.#store.list();
 		this.#asks.retain(new Set(stored.map(({ record }) => record.key)));
 		const cutoff = Date.now() - (options.olderThanMs ?? 0);

@@ -13,12 +13,12 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 `<id>` is the request id made file-safe plus a hash of (kind, worker, request id, tool_use_id): Claude Code's dedupe key.
 */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { link, readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from './errors.js';
-import { fsyncDirectory, isTempFile, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
+import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from './fs/atomic-write.js';
 import { readFileNoFollow } from './fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from './paths.js';
 import type { PermissionRequestFrame, SandboxPermissionRequestFrame } from './protocol/frames.js';
@@ -204,18 +204,9 @@ export class PendingStore {
 			if (await readFileNoFollow(target)) throw errors.alreadyAnswered(claim.requestId, target);
 			throw errors.requestNotFound(claim.requestId, this.directory);
 		}
-		// A complete temp file hard-linked into place: the link fails if a claim exists, and is never half-written.
-		const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
-		await writeNewFile(temp, Buffer.from(JSON.stringify(claim)), this.#fileMode, false);
-		try {
-			await link(temp, target);
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyAnswered(claim.requestId, target);
-			throw errors.io('claim', target, error);
-		} finally {
-			await unlink(temp).catch(() => {});
+		if (!(await linkNewFile(target, Buffer.from(JSON.stringify(claim)), this.#fileMode, this.#fsync))) {
+			throw errors.alreadyAnswered(claim.requestId, target);
 		}
-		if (this.#fsync) await fsyncDirectory(this.directory);
 	}
 
 	/** Mark a claimed request delivered: its record goes, its claim stays as a tombstone. */

@@ -151,8 +151,9 @@ describe('Policy in the Leader', () => {
 		expect(outcome).toMatchObject({ behavior: 'deny', reason: 'denied' });
 		expect(outcome.behavior === 'deny' && outcome.message).toContain('200 ms');
 		await expect((await nextRequest(requests)).approve()).rejects.toMatchObject({ code: 'ALREADY_ANSWERED' });
-		const lines = await new AuditLog(auditLogPath(team.directory)).read();
-		expect(lines.map((line) => line.decidedBy)).toEqual(['timeout']);
+		const log = new AuditLog(auditLogPath(team.directory));
+		await until(async () => (await log.read()).length > 0, 'audit line (written after the answer)');
+		expect((await log.read()).map((line) => line.decidedBy)).toEqual(['timeout']);
 	});
 
 	it('persists "always allow" and applies it to later requests, also one persisted by a CLI', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync as fsyncCallback, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsync as fsyncCallback, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { errors } from '../errors.js';
@@ -100,4 +100,36 @@ export async function writeNewFile(
 		if (fd !== undefined) closeQuietly(fd);
 	}
 	if (syncDirectory) await fsyncDirectory(path.dirname(target));
+}
+
+/**
+Create `target` exclusively and never half-written: the bytes go to a temp file that is hard-linked into place (the
+link fails with EEXIST if `target` exists), then the data and the directory entry are flushed together.
+Resolves `false`, creating nothing, when `target` already exists.
+*/
+export async function linkNewFile(target: string, data: Uint8Array, mode = 0o600, fsync = true): Promise<boolean> {
+	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
+	let fd: number | undefined;
+	try {
+		fd = openSync(temp, 'wx', mode);
+		writeFileSync(fd, data);
+		try {
+			linkSync(temp, target);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+			throw error;
+		}
+		// Both flushes at once: nothing reads the file before this resolves, and both are needed for durability.
+		if (fsync) await Promise.all([fsyncFd(fd), fsyncDirectory(path.dirname(target))]);
+		return true;
+	} catch (error) {
+		throw errors.io('create', target, error);
+	} finally {
+		if (fd !== undefined) closeQuietly(fd);
+		try {
+			unlinkSync(temp);
+		} catch {
+			// never created
+		}
+	}
 }
