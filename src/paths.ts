@@ -15,7 +15,8 @@ const strictMemberName = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export function resolveTeamsRoot(root?: string): string {
 	if (root !== undefined) return path.resolve(root);
 	const configDir = process.env['CLAUDE_CONFIG_DIR'];
-	return path.join(configDir ? configDir.normalize('NFC') : path.join(homedir(), '.claude'), 'teams');
+	// As Claude Code: only an unset variable falls back to ~/.claude (an empty one means the current directory).
+	return path.resolve(configDir === undefined ? path.join(homedir(), '.claude') : configDir.normalize('NFC'), 'teams');
 }
 
 /** Claude Code's sanitiser for the team directory that holds `config.json` (lowercases). */
@@ -34,10 +35,21 @@ export function formatAgentId(name: string, team: string): string {
 }
 
 /** Loose check for names we only address (they may come from Claude Code); sanitising keeps them in the root. */
+/** Longest addressable team or member name. */
+export const MAX_NAME_LENGTH = 200;
+
 export function assertAddressableName(kind: string, name: unknown): asserts name is string {
 	if (typeof name !== 'string' || name.length === 0)
 		throw errors.invalidName(kind, name, 'it must be a non-empty string');
-	if (name.length > 255) throw errors.invalidName(kind, name, 'it is longer than 255 characters');
+	// The inbox file gets suffixes up to ~45 characters (`.json.lock`, `.json.tmp.<8>`, `.json.corrupt-<time>-<4>`),
+	// and a file name has at most 255 bytes.
+	if (name.length > MAX_NAME_LENGTH) {
+		throw errors.invalidName(
+			kind,
+			name,
+			`it is longer than ${MAX_NAME_LENGTH} characters (its files' names would not fit)`,
+		);
+	}
 	if (controlCharacter.test(name)) throw errors.invalidName(kind, name, 'it contains control characters');
 }
 

@@ -109,12 +109,22 @@ describe('paths', () => {
 		}
 	});
 
+	it('refuses names whose files could not be named (over 200 characters) with INVALID_NAME, writing nothing', async () => {
+		const root = tempDir();
+		const team = await Team.create('alpha', { root });
+		await team.inbox('a'.repeat(200)).send({ from: 'x', text: 'fits' });
+		expect(() => team.inbox('b'.repeat(201))).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+		await expect(Team.open('c'.repeat(201), { root })).rejects.toMatchObject({ code: 'INVALID_NAME' });
+	});
+
 	it('resolves the root from the option, then CLAUDE_CONFIG_DIR, then ~/.claude', () => {
 		const saved = process.env['CLAUDE_CONFIG_DIR'];
 		try {
 			expect(resolveTeamsRoot('/x/y')).toBe('/x/y');
 			process.env['CLAUDE_CONFIG_DIR'] = '/cfg';
 			expect(resolveTeamsRoot()).toBe('/cfg/teams');
+			process.env['CLAUDE_CONFIG_DIR'] = ''; // set but empty: Claude Code then uses ./teams, and so do we
+			expect(resolveTeamsRoot()).toBe(path.resolve('teams'));
 			delete process.env['CLAUDE_CONFIG_DIR'];
 			expect(resolveTeamsRoot()).toMatch(/\.claude\/teams$/);
 		} finally {
