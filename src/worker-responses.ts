@@ -228,3 +228,25 @@ export function judgeEntry(entry: InboxEntry, ctx: JudgeContext): Verdict {
 		pending.settle(planOutcome(frame, pending, !!verifier));
 	return { kind: 'accept' };
 }
+
+/**
+A `shutdown_request` is a command only the lead may give: one from anyone else, or (with a verifier) one that does not
+verify, is refused instead of being handed to the application. `undefined` when the entry is not refused.
+*/
+export function refuseLeadCommand(
+	entry: InboxEntry,
+	leaderName: string,
+	verifier: LeadEntryVerifier | undefined,
+): Omit<RejectedResponse, 'entry'> | undefined {
+	const parsed = parseFrame(entry.text);
+	if (parsed.kind !== 'frame' || parsed.frame.type !== 'shutdown_request') return undefined;
+	const { requestId } = parsed.frame;
+	if (entry.from !== leaderName) {
+		return { reason: 'wrong-sender', requestId, detail: `shutdown request sent by ${JSON.stringify(entry.from)}` };
+	}
+	const provenance = verifier?.classify(entry);
+	if (verifier && provenance !== 'verified') {
+		return { reason: 'unverified', requestId, detail: `the shutdown request is ${provenance}` };
+	}
+	return undefined;
+}

@@ -26,7 +26,13 @@ import { encodeFrame } from './protocol/frame-codec.js';
 import type { FrameInput } from './protocol/frames.js';
 import type { Team } from './team.js';
 import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker-options.js';
-import type { NetworkOutcome, PendingAnswer, PermissionOutcome, PlanOutcome } from './worker-responses.js';
+import {
+	type NetworkOutcome,
+	type PendingAnswer,
+	type PermissionOutcome,
+	type PlanOutcome,
+	refuseLeadCommand,
+} from './worker-responses.js';
 import { Waits } from './worker-waits.js';
 
 export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker-options.js';
@@ -208,14 +214,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	}
 
 	#route(entry: InboxEntry): void {
-		const verdict = this.#waits.judge(entry, this.#leaderName as string, this.#options.verifier);
-		if (verdict.kind === 'message') {
+		const leader = this.#leaderName as string;
+		const verdict = this.#waits.judge(entry, leader, this.#options.verifier);
+		const refused = verdict.kind === 'message' ? refuseLeadCommand(entry, leader, this.#options.verifier) : undefined;
+		if (verdict.kind === 'message' && !refused) {
 			this.#messages.publish(entry);
 			return;
 		}
 		this.#acks.add(entry);
-		if (verdict.kind === 'accept') return;
-		const { reason, detail, requestId } = verdict;
+		const rejection = refused ?? (verdict.kind === 'reject' ? verdict : undefined);
+		if (!rejection) return;
+		const { reason, detail, requestId } = rejection;
 		this.emit('rejected', { reason, entry, detail, ...(requestId === undefined ? {} : { requestId }) });
 	}
 

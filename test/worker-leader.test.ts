@@ -15,6 +15,7 @@ import {
 	createPlanApprovalResponse,
 	createSandboxPermissionRequest,
 	createSandboxPermissionResponse,
+	createShutdownRequest,
 } from '../src/protocol/frame-builders.js';
 import { encodeFrame, parseFrame } from '../src/protocol/frame-codec.js';
 import type { PermissionRequestFrame, PermissionUpdate } from '../src/protocol/frames.js';
@@ -522,5 +523,21 @@ describe('Worker helpers', () => {
 		await inject(team, 'ann', 'team-lead', 'hello ann');
 		expect((await within(mine.next(), 'plain message')).value).toMatchObject({ from: 'team-lead', text: 'hello ann' });
 		expect((await team.inbox('ann').read()).map((entry) => entry.text)).toEqual(['hello ann']); // not acked
+	});
+
+	it('hands on only shutdown requests from the lead, and with a verifier only signed ones', async () => {
+		const keys = createLeadKeyPair();
+		const { team, worker } = await startSwarm({}, { verifier: new LeadVerifier(keys.verifyKey) });
+		const rejected = collect<RejectedResponse>(worker, 'rejected');
+		const mine = worker.messages();
+		const request = (from: string) => encodeFrame(createShutdownRequest({ target: 'ann', from, reason: 'done' }));
+		await inject(team, 'ann', 'bob', request('bob')); // not the lead
+		await inject(team, 'ann', 'team-lead', request('team-lead')); // the lead's name, unsigned
+		const signed = withLeadSignature({ from: 'team-lead', text: request('team-lead') }, keys.privateKey);
+		await team.inbox('ann').send(signed);
+		const handed = (await within(mine.next(), 'verified shutdown request')).value;
+		expect(handed.msg_id).toBe(signed.msg_id);
+		await until(() => rejected.length === 2, 'two refusals');
+		expect(rejected.map((event) => event.reason).sort()).toEqual(['unverified', 'wrong-sender']);
 	});
 });
