@@ -1,3 +1,4 @@
+import { type FSWatcher as DirectoryWatcher, watch } from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { AsyncQueue } from './async-queue.js';
@@ -21,7 +22,10 @@ const retryDelayMs = 25;
 
 /**
 An async iterator of new inbox entries: the backlog first, then each arrival, each yielded once per watcher.
-Driven by chokidar on the inboxes directory, because atomic renames replace the file's inode.
+It watches the inboxes directory, not the file, because atomic renames replace the file's inode. With OS
+notifications that is one `fs.watch` filtered by name; chokidar's directory watch re-lists and lstats the whole
+directory on every change, which costs each watcher milliseconds of CPU per message sent to any teammate (measured
+with `npm run bench`, neighbour traffic), so it is used for `polling` (network file systems), where it shines.
 */
 export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDisposable {
 	readonly #file: string;
@@ -31,6 +35,7 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 	// Keys that left the file; an entry re-appearing after a crash-interrupted ack is not yielded again.
 	readonly #recent = new Set<string>();
 	#watcher: FSWatcher | undefined;
+	#directoryWatcher: DirectoryWatcher | undefined;
 	#timer: NodeJS.Timeout | undefined;
 	#closed = false;
 	#scanning = false;
@@ -56,12 +61,38 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 
 	#start(polling: boolean, pollIntervalMs: number, rescanIntervalMs: number): Promise<void> {
 		if (this.#closed) return Promise.resolve();
+		if (rescanIntervalMs > 0) {
+			this.#timer = setInterval(() => this.#requestScan(), rescanIntervalMs);
+			this.#timer.unref();
+		}
+		return polling ? this.#poll(pollIntervalMs) : this.#notify();
+	}
+
+	/** OS notifications on the directory, filtered by name: a rename onto the file, or a write to it. */
+	#notify(): Promise<void> {
+		const directory = path.dirname(this.#file);
+		const base = path.basename(this.#file);
+		try {
+			this.#directoryWatcher = watch(directory, (_event, name) => {
+				if (name === null || name === base) this.#requestScan();
+			});
+			this.#directoryWatcher.on('error', (error) => this.#fail(errors.io('watch', directory, error)));
+		} catch (error) {
+			this.#fail(errors.io('watch', directory, error));
+			return Promise.resolve();
+		}
+		this.#requestScan();
+		return Promise.resolve();
+	}
+
+	/** chokidar's stat polling, for file systems without notifications of remote writes. */
+	#poll(pollIntervalMs: number): Promise<void> {
 		const directory = path.dirname(this.#file);
 		const base = path.basename(this.#file);
 		const watcher = chokidar.watch(directory, {
 			depth: 0,
 			ignoreInitial: true,
-			usePolling: polling,
+			usePolling: true,
 			interval: pollIntervalMs,
 			ignored: (candidate: string) => candidate !== directory && path.basename(candidate) !== base,
 		});
@@ -75,10 +106,6 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 			if (typeof changed === 'string') onEvent(changed);
 		});
 		watcher.on('error', (error) => this.#fail(errors.io('watch', directory, error)));
-		if (rescanIntervalMs > 0) {
-			this.#timer = setInterval(() => this.#requestScan(), rescanIntervalMs);
-			this.#timer.unref();
-		}
 		return new Promise<void>((resolve) => {
 			watcher.once('ready', () => {
 				this.#requestScan();
@@ -152,10 +179,12 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 
 	/** Stop watching; pending `next()` calls finish with `done`. Entries stay in the file until acked. */
 	async close(): Promise<void> {
-		if (this.#closed && !this.#watcher) return;
+		if (this.#closed && !this.#watcher && !this.#directoryWatcher) return;
 		this.#closed = true;
 		clearInterval(this.#timer);
 		await this.#queue.close();
+		this.#directoryWatcher?.close();
+		this.#directoryWatcher = undefined;
 		const watcher = this.#watcher;
 		this.#watcher = undefined;
 		await watcher?.close();
