@@ -19,16 +19,21 @@ export async function prepareAsker(command: OursAskCommand): Promise<() => Promi
 		});
 	for (let index = 0; index < warmUpAsks; index++) await ask(-1 - index);
 	return async () => {
-		const result: AskResult = { samples: [], unanswered: 0, refused: [] };
+		const result: AskResult = { samples: [], unanswered: 0, refused: [], busyMs: 0, cpuMs: 0 };
+		const cpu = process.cpuUsage();
 		try {
 			for (let index = 0; index < count; index++) {
 				const started = performance.now();
 				const outcome = await ask(index);
-				if (outcome.behavior === 'allow') result.samples.push(performance.now() - started);
+				const elapsed = performance.now() - started;
+				result.busyMs += elapsed;
+				if (outcome.behavior === 'allow') result.samples.push(elapsed);
 				else if (outcome.reason === 'timeout') result.unanswered++;
 				else result.refused.push(`${outcome.reason}: ${outcome.message}`);
 			}
 		} finally {
+			const used = process.cpuUsage(cpu);
+			result.cpuMs = (used.user + used.system) / 1000;
 			await worker.close();
 		}
 		return result;

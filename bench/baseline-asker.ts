@@ -53,18 +53,22 @@ export function prepareBaselineAsker(command: BaselineAskCommand): () => Promise
 		});
 	};
 	return async () => {
-		const result: AskResult = { samples: [], unanswered: 0, refused: [] };
+		const result: AskResult = { samples: [], unanswered: 0, refused: [], busyMs: 0, cpuMs: 0 };
+		const cpu = process.cpuUsage();
 		try {
 			for (let index = 0; index < count; index++) {
 				// A tool call comes at any moment of the poll cycle: start each ask at a random phase (untimed), so
 				// back-to-back asks do not all land at the same point of the lead's and worker's 500 ms timers.
 				await sleep(Math.random() * BASELINE_POLL_MS);
 				const elapsed = await ask(index);
+				result.busyMs += elapsed ?? deadlineMs;
 				if (elapsed === undefined) result.unanswered++;
 				else result.samples.push(elapsed);
 			}
 		} finally {
 			stop();
+			const used = process.cpuUsage(cpu);
+			result.cpuMs = (used.user + used.system) / 1000;
 		}
 		return result;
 	};

@@ -51,6 +51,10 @@ export interface AskResult {
 	unanswered: number;
 	/** Answers other than allow, with their reason. */
 	refused: string[];
+	/** Time spent waiting on asks (answered or not), ms: excludes the older path's untimed start delays. */
+	busyMs: number;
+	/** CPU (user + system) this worker process used during the run, ms. */
+	cpuMs: number;
 }
 
 /** Parent → child. */

@@ -45,16 +45,16 @@ export function sizesFor(quick: boolean): Sizes {
 			...shared,
 			roundTrips: 100,
 			roundTripsPerWorker: 5,
-			baselineRoundTrips: 5,
+			baselineRoundTrips: 4,
 			baselineRoundTripsPerWorker: 2,
 			pollingRoundTrips: 20,
 			messagesPerWriter: 10,
 			contentionRounds: 1,
-			backlogSends: 30,
+			backlogSends: 20,
 			backlogRounds: 1,
 			idleMs: 5_000,
-			watcherMessages: 100,
-			neighbourSends: 100,
+			watcherMessages: 50,
+			neighbourSends: 50,
 		};
 	}
 	return {

@@ -4,6 +4,7 @@ older Claude Code path: one worker asking one request after another, and 16 work
 one after another). Every process is started and prepared (watching or polling, warmed up) before the clock starts.
 */
 
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Team } from '../src/index.js';
@@ -11,6 +12,7 @@ import { nextMessage } from '../test/helpers/fork.js';
 import { BASELINE_POLL_MS } from './baseline-reader.js';
 import type { AskResult, ChildCommand } from './child-commands.js';
 import { type BenchContext, stop } from './context.js';
+import { queryUsage } from './process-usage.js';
 import type { SectionResult } from './results.js';
 import { fixed, median, percentile, ratio } from './stats.js';
 
@@ -20,27 +22,33 @@ export interface RoundTripRun {
 	samples: number[];
 	unanswered: number;
 	refused: string[];
-	/** From go to the last worker's result. */
-	elapsedMs: number;
+	/** Answers per second, summed over workers, each over the time it spent waiting on asks. */
+	perSecond: number;
+	/** CPU of the worker processes and of the lead per answered request, ms. */
+	workerCpuMs: number;
+	leadCpuMs: number;
 }
 
 const p50 = (run: RoundTripRun) => median(run.samples);
 const p99 = (run: RoundTripRun) => percentile(run.samples, 0.99);
-const perSecond = (run: RoundTripRun) => (run.samples.length / run.elapsedMs) * 1000;
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-async function runJob(ctx: BenchContext, commands: ChildCommand[], requests: number): Promise<RoundTripRun> {
+async function runJob(ctx: BenchContext, lead: ChildProcess, commands: ChildCommand[]): Promise<RoundTripRun> {
 	const job = ctx.pool.job<AskResult>(commands);
 	await job.prepared;
-	const started = performance.now();
+	const leadBefore = await queryUsage(lead);
 	const results = await job.go();
-	const elapsedMs = performance.now() - started;
+	const leadAfter = await queryUsage(lead);
+	const answered = sum(results.map((result) => result.samples.length));
 	return {
 		workers: commands.length,
-		requests,
+		requests: sum(commands.map((command) => (command.role === 'ask' ? command.count : 0))),
 		samples: results.flatMap((result) => result.samples),
-		unanswered: results.reduce((sum, result) => sum + result.unanswered, 0),
+		unanswered: sum(results.map((result) => result.unanswered)),
 		refused: results.flatMap((result) => result.refused),
-		elapsedMs,
+		perSecond: sum(results.map((result) => (result.samples.length / result.busyMs) * 1000)),
+		workerCpuMs: sum(results.map((result) => result.cpuMs)) / answered,
+		leadCpuMs: (leadAfter.cpuMs - leadBefore.cpuMs) / answered,
 	};
 }
 
@@ -60,7 +68,7 @@ export async function oursRoundTrips(
 		const commands = names.map(
 			(name): ChildCommand => ({ role: 'ask', impl: 'ours', root, team: 'bench', name, count: perWorker, polling }),
 		);
-		const run = await runJob(ctx, commands, workers * perWorker);
+		const run = await runJob(ctx, leader, commands);
 		const mode = polling ? 'polling' : 'notifications';
 		if (run.unanswered > 0) ctx.fail(`round trip (${workers} workers, ${mode}): ${run.unanswered} unanswered`);
 		if (run.refused.length > 0) ctx.fail(`round trip (${workers} workers, ${mode}): refused: ${run.refused[0]}`);
@@ -89,7 +97,7 @@ export async function baselineRoundTrips(ctx: BenchContext, workers: number, per
 				deadlineMs,
 			}),
 		);
-		return await runJob(ctx, commands, workers * perWorker);
+		return await runJob(ctx, leader, commands);
 	} finally {
 		await stop(leader);
 	}
@@ -114,10 +122,11 @@ export async function permissionRoundTrips(ctx: BenchContext): Promise<Permissio
 		run.requests,
 		fixed(p50(run)),
 		fixed(p99(run)),
-		fixed(perSecond(run), 1),
+		fixed(run.perSecond, 1),
 		run.unanswered,
-		against ? ratio(p50(against), p50(run), 0) : '',
-		against ? ratio(perSecond(run), perSecond(against), 0) : '',
+		`${fixed(run.workerCpuMs, 1)} + ${fixed(run.leadCpuMs, 1)}`,
+		against ? ratio(p50(against), p50(run)) : '',
+		against ? ratio(run.perSecond, against.perSecond) : '',
 	];
 	const older = `older path (${BASELINE_POLL_MS} ms polls)`;
 	const result: SectionResult = {
@@ -139,6 +148,7 @@ export async function permissionRoundTrips(ctx: BenchContext): Promise<Permissio
 				'p99 ms',
 				'answered/s',
 				'unanswered',
+				'CPU ms/answer: workers + lead',
 				'p50 older ÷ ours',
 				'answered/s ours ÷ older',
 			],
@@ -150,7 +160,8 @@ export async function permissionRoundTrips(ctx: BenchContext): Promise<Permissio
 			],
 			notes: [
 				'Ours writes durably: the request, the answer and each ack resolve only after fsync of the file and its directory. The older path never fsyncs.',
-				`With several workers, "answered/s" is the total over all workers (answered requests ÷ wall time from go to the last worker's end).`,
+				'"answered/s" is summed over workers, each answered ÷ the time it spent waiting on its asks (so the older path\'s random start delays do not count against it).',
+				'CPU is that of all worker processes and of the lead process over the run (polling included), per answered request.',
 				'The older interactive lead (REPL) polls every 1000 ms, not 500: its real round trips are slower than shown.',
 				'The older path makes fewer requests because each costs hundreds of ms; its percentiles come from fewer samples.',
 			],
@@ -188,7 +199,7 @@ export async function networkFileSystemRoundTrips(
 		run.requests,
 		fixed(p50(run)),
 		fixed(p99(run)),
-		baseline && run !== baseline ? ratio(p50(baseline), p50(run), 1) : '',
+		baseline && run !== baseline ? ratio(p50(baseline), p50(run)) : '',
 	];
 	const rows = [row(polling, 'swarm-mailbox, polling (network fs mode)')];
 	if (reference) {

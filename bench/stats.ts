@@ -12,10 +12,11 @@ export function fixed(value: number, digits = 2): string {
 	return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
 
-/** `a / b` as `1.23×`, or `n/a` when either side is missing or zero. */
-export function ratio(a: number, b: number, digits = 2): string {
+/** `a / b` as `0.95×`, `12.3×` or `240×` (three significant figures at most), or `n/a` when a side is missing. */
+export function ratio(a: number, b: number): string {
 	const value = a / b;
-	return Number.isFinite(value) && value > 0 ? `${value.toFixed(digits)}×` : 'n/a';
+	if (!(Number.isFinite(value) && value > 0)) return 'n/a';
+	return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)}×`;
 }
 
 export type Cell = string | number;
