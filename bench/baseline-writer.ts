@@ -1,19 +1,32 @@
 /**
-The older Claude Code write path, reproduced for comparison (see the reference's older snapshot, section 2.4/2.5):
-create the file with `wx`, proper-lockfile with 10 retries of 5..100 ms on `<inbox>.lock`, read (any error → []),
-push, plain truncating writeFile, unlock; every error swallowed, so a failed send "succeeds" silently.
-argv: <inboxPath> <writerId> <count>
+The older Claude Code write path, reproduced for comparison (reference: the older snapshot, sections 2.4 and 2.5):
+create the file as `[]` with `wx`, take proper-lockfile's mkdir lock on `<inbox>.json.lock` with 10 retries of
+5..100 ms (about 655 ms in all, then ELOCKED), read (any error gives []), push `{...message, read: false}`, rewrite
+the whole array with a plain truncating writeFile (no temp file, no fsync), unlock. Every error is swallowed, so the
+sender is told "sent" either way; here the result says whether the entry really went in, for the harness to count.
 */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 
-const [initialFile, writerId, countText] = process.argv.slice(2) as [string, string, string];
-let file = initialFile;
-const send = (message: unknown) => new Promise<void>((resolve) => process.send?.(message, () => resolve()));
+/** The older inbox element (no msg_id, no msgV). */
+export interface BaselineMessage {
+	from: string;
+	text: string;
+	timestamp: string;
+	color?: string;
+	read?: boolean;
+}
 
-async function writeToMailbox(message: { from: string; text: string; timestamp: string }): Promise<boolean> {
+/** proper-lockfile options of the older inbox lock: everything else is the library default (stale 10 s). */
+export const baselineLockOptions = (file: string) => ({
+	lockfilePath: `${file}.lock`,
+	retries: { retries: 10, minTimeout: 5, maxTimeout: 100 },
+});
+
+/** Resolves `true` once the message is in the file, `false` when the older code would have dropped it silently. */
+export async function baselineWrite(file: string, message: BaselineMessage): Promise<boolean> {
 	await mkdir(path.dirname(file), { recursive: true });
 	try {
 		await writeFile(file, '[]', { encoding: 'utf8', flag: 'wx' });
@@ -22,16 +35,8 @@ async function writeToMailbox(message: { from: string; text: string; timestamp: 
 	}
 	let release: (() => Promise<void>) | undefined;
 	try {
-		release = await lockfile.lock(file, {
-			lockfilePath: `${file}.lock`,
-			retries: { retries: 10, minTimeout: 5, maxTimeout: 100 },
-		});
-		let messages: unknown[];
-		try {
-			messages = JSON.parse(await readFile(file, 'utf8'));
-		} catch {
-			messages = [];
-		}
+		release = await lockfile.lock(file, baselineLockOptions(file));
+		const messages = await baselineRead(file);
 		messages.push({ ...message, read: false });
 		await writeFile(file, JSON.stringify(messages, null, 2), 'utf8');
 		return true;
@@ -42,24 +47,11 @@ async function writeToMailbox(message: { from: string; text: string; timestamp: 
 	}
 }
 
-async function warmUp(): Promise<void> {
-	const saved = file;
-	file = `${saved}.warmup-${writerId}`;
-	await writeToMailbox({ from: 'warmup', text: 'warmup', timestamp: new Date().toISOString() });
-	await rm(file, { force: true });
-	file = saved;
-}
-
-process.on('message', async (message) => {
-	if (message !== 'go') return;
-	for (let index = 0; index < Number(countText); index++) {
-		const text = `${writerId}:${index}`;
-		// The caller is told "sent" either way, as the old code did; the harness counts what really landed.
-		const ok = await writeToMailbox({ from: `w${writerId}`, text, timestamp: new Date().toISOString() });
-		await send({ kind: ok ? 'sent' : 'failed', id: randomUUID(), text });
+/** The older `readMailbox`: no lock; a missing file, a partial write or invalid JSON all read as []. */
+export async function baselineRead(file: string): Promise<BaselineMessage[]> {
+	try {
+		return JSON.parse(await readFile(file, 'utf8')) as BaselineMessage[];
+	} catch {
+		return [];
 	}
-	await send({ kind: 'done' });
-	process.disconnect();
-});
-await warmUp();
-process.send?.({ kind: 'ready' });
+}
