@@ -11,11 +11,6 @@ export {
 	parseControlPermissionResponse,
 	toControlResponse,
 } from './adapters/control-protocol.js';
-export {
-	createPermissionPromptServer,
-	PERMISSION_PROMPT_TOOL,
-	servePermissionPrompt,
-} from './adapters/mcp-permission-server.js';
 export type {
 	DenyOutcome,
 	InterruptOption,

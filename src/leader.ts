@@ -107,15 +107,11 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 		this.#loop = (async () => {
 			// Requests are taken in concurrently (answers to different workers do not wait for each other), bounded.
-			const inflight = this.#inflight;
 			for await (const entry of watcher) {
-				const task: Promise<void> = this.#intake(entry)
-					.catch((error: unknown) => this.#fail(error))
-					.finally(() => inflight.delete(task));
-				inflight.add(task);
-				if (inflight.size >= MAX_CONCURRENT_INTAKE) await Promise.race(inflight);
+				this.#takeIn(entry);
+				if (this.#inflight.size >= MAX_CONCURRENT_INTAKE) await Promise.race(this.#inflight);
 			}
-			await Promise.all(inflight);
+			await Promise.all(this.#inflight);
 		})();
 	}
 
@@ -176,6 +172,19 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		return open.map(({ record }) => new PendingRequest(record, this.#answerer));
 	}
 
+	/** Take an entry in; if that fails (rules file unreadable, disk full), try again after `retryIntervalMs`. */
+	#takeIn(entry: InboxEntry): void {
+		const task: Promise<void> = this.#intake(entry)
+			.catch((error: unknown) => {
+				this.#fail(error);
+				if (this.#closed) return;
+				// The watcher yields an entry once: without this, it would wait in the inbox until a restart.
+				setTimeout(() => this.#closed || this.#takeIn(entry), this.#options.retryIntervalMs ?? 5_000).unref();
+			})
+			.finally(() => this.#inflight.delete(task));
+		this.#inflight.add(task);
+	}
+
 	async #intake(entry: InboxEntry): Promise<void> {
 		const intake = classifyEntry(entry);
 		if (intake.kind === 'message') return this.#messages.publish(entry);
@@ -186,7 +195,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 		this.#intaking.add(record.key);
 		try {
-			await this.#takeIn(entry, record);
+			await this.#journalAndDecide(entry, record);
 		} finally {
 			this.#intaking.delete(record.key);
 		}
@@ -197,7 +206,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		this.emit('dropped', { reason, entry, detail });
 	}
 
-	async #takeIn(entry: InboxEntry, record: PendingRecord): Promise<void> {
+	async #journalAndDecide(entry: InboxEntry, record: PendingRecord): Promise<void> {
 		const verdict = await verdictFor(this.team, this.#options.policy, record);
 		if (verdict) {
 			// Decided at once: the entry stays in the inbox until the answer is out, so a crash before that loses

@@ -136,7 +136,10 @@ export class PendingStore {
 	/** Whether a request is journaled or was answered (Claude Code's dedupe: the same request taken in twice). */
 	async has(key: string): Promise<boolean> {
 		await this.prepare();
-		return existsSync(this.#file(key, '.json')) || existsSync(this.#file(key, '.answer'));
+		if (existsSync(this.#file(key, '.answer'))) return true;
+		// A record torn by a power cut (it is written without fsync when its inbox entry stays) does not count:
+		// the entry is taken in again and the record rewritten.
+		return parseJson<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
 	}
 
 	/**

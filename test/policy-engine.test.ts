@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuditLog, auditLogPath } from '../src/audit-log.js';
 import { Leader } from '../src/leader.js';
 import { alwaysAllowRuleFor, Policy } from '../src/policy/policy.js';
 import type { PermissionUpdate } from '../src/protocol/frames.js';
-import { bash, nextRequest, settledFlag, startSwarm, until } from './helpers/swarm.js';
+import { bash, collect, nextRequest, settledFlag, startSwarm, until, within } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';
 
 const ctx = { cwd: '/repo', projectRoot: '/repo', homeDir: '/home/me' };
@@ -154,6 +154,21 @@ describe('Policy in the Leader', () => {
 		const log = new AuditLog(auditLogPath(team.directory));
 		await until(async () => (await log.read()).length > 0, 'audit line (written after the answer)');
 		expect((await log.read()).map((line) => line.decidedBy)).toEqual(['timeout']);
+	});
+
+	it('retries a request whose intake failed (rules file unreadable) once the file is fixed, without a restart', async () => {
+		const { team, leader, worker } = await startSwarm(async (team) => ({
+			policy: await Policy.forTeam(team, { rules: { allow: ['Bash(echo:*)'] } }),
+			retryIntervalMs: 100,
+		}));
+		const failures = collect<Error>(leader, 'failure');
+		const rulesFile = Policy.rulesFileOf(team);
+		writeFileSync(rulesFile, '{"allow": [');
+		const outcome = worker.requestPermission(bash('echo hi'));
+		await until(() => failures.length > 0, 'intake failure');
+		expect(failures[0]).toMatchObject({ code: 'CORRUPT_CONFIG' });
+		writeFileSync(rulesFile, '{"allow": []}');
+		expect(await within(outcome, 'answer after the fix')).toMatchObject({ behavior: 'allow' });
 	});
 
 	it('persists "always allow" and applies it to later requests, also one persisted by a CLI', async () => {

@@ -351,6 +351,29 @@ describe('Leader restarts', () => {
 		expect((await audit(team)).map((line) => line.msgId)).toEqual([claim?.msgId]);
 	});
 
+	it('a journal record torn by a power cut does not count as taken in: the request is taken in again', async () => {
+		const { team, leader } = await startSwarm({ policy: new Policy({ rules: { allow: ['Bash'] } }) });
+		await leader.close();
+		const frame = createPermissionRequest({
+			agentName: 'ann',
+			toolName: 'Bash',
+			toolUseId: 'toolu_torn',
+			description: '',
+			input: { command: 'ls' },
+		});
+		const key = PendingStore.keyFor('permission', 'ann', frame.request_id, 'toolu_torn');
+		const store = new PendingStore(team);
+		await store.prepare();
+		writeFileSync(path.join(pendingDirectoryOf(team), `${key}.json`), ''); // written, never flushed
+		expect(await store.has(key)).toBe(false);
+		await inject(team, 'team-lead', 'ann', encodeFrame(frame));
+		const restarted = track(new Leader(team, { policy: new Policy({ rules: { allow: ['Bash'] } }) }));
+		const decided = collect<{ requestId: string }>(restarted, 'decided');
+		await restarted.start();
+		await until(() => decided.length === 1, 'the request answered');
+		expect(decided[0]?.requestId).toBe(frame.request_id);
+	});
+
 	it('a running leader finishes an answer claimed by a CLI that died before delivering it', async () => {
 		const { team, leader, worker, requests } = await startSwarm({ recoveryIntervalMs: 100 });
 		const decided = collect<{ msgId: string; decidedBy: string }>(leader, 'decided');

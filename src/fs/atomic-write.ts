@@ -104,7 +104,7 @@ export async function writeNewFile(
 
 /**
 Create `target` exclusively and never half-written: the bytes go to a temp file that is hard-linked into place (the
-link fails with EEXIST if `target` exists), then the data and the directory entry are flushed together.
+link fails with EEXIST if `target` exists); the data is flushed before the link, the directory entry after it.
 Resolves `false`, creating nothing, when `target` already exists.
 */
 export async function linkNewFile(target: string, data: Uint8Array, mode = 0o600, fsync = true): Promise<boolean> {
@@ -113,14 +113,15 @@ export async function linkNewFile(target: string, data: Uint8Array, mode = 0o600
 	try {
 		fd = openSync(temp, 'wx', mode);
 		writeFileSync(fd, data);
+		// Data first: a power cut must never leave the name pointing at an empty file (an unreadable claim).
+		if (fsync) await fsyncFd(fd);
 		try {
 			linkSync(temp, target);
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
 			throw error;
 		}
-		// Both flushes at once: nothing reads the file before this resolves, and both are needed for durability.
-		if (fsync) await Promise.all([fsyncFd(fd), fsyncDirectory(path.dirname(target))]);
+		if (fsync) await fsyncDirectory(path.dirname(target));
 		return true;
 	} catch (error) {
 		throw errors.io('create', target, error);
