@@ -1,12 +1,14 @@
 /**
-What the Leader does with one entry of its inbox before anything is written: tell permission requests from other
-messages, refuse the ones Claude Code refuses (malformed, or naming another agent than their sender), and ask the
-policy for an immediate verdict. Pure apart from reading the policy's rules file and the roster.
+What the Leader does with one entry of its inbox: tell permission requests from other messages, refuse the ones
+Claude Code refuses (malformed, or naming another agent than their sender), ask the policy for an immediate verdict,
+and then either answer at once or journal the request for a person.
 */
 
 import type { DecidedBy } from './audit-log.js';
 import type { InboxEntry } from './entry.js';
-import { type AnswerDecision, hostOf, workerContext } from './leader-answer.js';
+import { isMailboxError } from './errors.js';
+import { type AnswerDecision, type Answerer, hostOf, workerContext } from './leader-answer.js';
+import type { AskDesk } from './leader-asks.js';
 import { type PendingRecord, PendingStore } from './pending-store.js';
 import { isValidHost } from './policy/host-pattern.js';
 import type { Policy } from './policy/policy.js';
@@ -74,4 +76,52 @@ export async function verdictFor(
 		return { decision: { behavior: 'deny', message: verdict.reason }, decidedBy: 'policy', note: verdict.reason };
 	}
 	return undefined;
+}
+
+/** Decides taken-in and recovered requests: answers at once what the policy decides, offers the rest to people. */
+export class Decider {
+	readonly #team: Team;
+	readonly #policy: Policy | undefined;
+	readonly #store: PendingStore;
+	readonly #answerer: Answerer;
+	readonly #asks: AskDesk;
+
+	constructor(team: Team, policy: Policy | undefined, store: PendingStore, answerer: Answerer, asks: AskDesk) {
+		this.#team = team;
+		this.#policy = policy;
+		this.#store = store;
+		this.#answerer = answerer;
+		this.#asks = asks;
+	}
+
+	/** A request just taken out of the inbox; `ack` removes its entry once that is safe. */
+	async takeIn(record: PendingRecord, ack: () => void): Promise<void> {
+		const verdict = await verdictFor(this.#team, this.#policy, record);
+		if (verdict) {
+			// Decided at once: the entry stays in the inbox until the answer is out, so a crash before that loses
+			// nothing (the entry is taken in again, or the journal finishes the claimed answer), and the journal
+			// entry needs no fsync. The worker's wait is then one claim and one delivery long.
+			if (!(await this.#store.record(record, { durable: false }))) return;
+			await this.#answer(record, verdict);
+			ack();
+			return;
+		}
+		// Left to a person: journal durably first, then take it out of the inbox.
+		if (!(await this.#store.record(record))) return;
+		ack();
+		this.#asks.offer(record);
+	}
+
+	/** A journaled request (recovery): answer it by policy, or offer it to a person. */
+	async decide(record: PendingRecord): Promise<void> {
+		const verdict = await verdictFor(this.#team, this.#policy, record);
+		if (verdict) await this.#answer(record, verdict);
+		else this.#asks.offer(record);
+	}
+
+	async #answer(record: PendingRecord, { decision, decidedBy, note }: Verdict): Promise<void> {
+		await this.#answerer.answer(record, decision, decidedBy, { note }).catch((error: unknown) => {
+			if (!isMailboxError(error, 'ALREADY_ANSWERED')) throw error;
+		});
+	}
 }

@@ -13,11 +13,11 @@ import { errors, isMailboxError } from './errors.js';
 import type { InboxWatcher } from './inbox-watch.js';
 import { Answerer, auditRecordOf } from './leader-answer.js';
 import { AskDesk } from './leader-asks.js';
-import { classifyEntry, type DropReason, type Verdict, verdictFor } from './leader-intake.js';
+import { classifyEntry, Decider, type DropReason } from './leader-intake.js';
 import type { LeaderEvents, LeaderOptions } from './leader-options.js';
 import { answerFromJournal, listJournal } from './leader-remote.js';
 import { PendingRequest } from './pending-request.js';
-import { type PendingRecord, PendingStore } from './pending-store.js';
+import { PendingStore } from './pending-store.js';
 import type { Team } from './team.js';
 
 export type { DroppedRequest, LeaderEvents, LeaderOptions } from './leader-options.js';
@@ -35,6 +35,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #store: PendingStore;
 	readonly #answerer: Answerer;
 	readonly #asks: AskDesk;
+	readonly #decider: Decider;
 	readonly #messages = new Channel<InboxEntry>();
 	/** Keys being taken in right now, so a duplicate entry arriving meanwhile is dropped, not answered twice. */
 	readonly #intaking = new Set<string>();
@@ -80,6 +81,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			askTimeoutMs: () => options.policy?.askTimeoutMs,
 			onFailure: (error) => this.#fail(error),
 		});
+		this.#decider = new Decider(team, options.policy, this.#store, this.#answerer, this.#asks);
 	}
 
 	/** Recover the journal (finish interrupted answers, re-offer open requests), then watch the inbox. Idempotent. */
@@ -140,7 +142,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 					this.#scheduleRecovery();
 				});
 			} else if (!this.#asks.has(record.key)) {
-				await this.#decide(record).catch((error: unknown) => this.#fail(error));
+				await this.#decider.decide(record).catch((error: unknown) => this.#fail(error));
 			}
 		}
 	}
@@ -195,7 +197,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 		this.#intaking.add(record.key);
 		try {
-			await this.#journalAndDecide(entry, record);
+			await this.#decider.takeIn(record, () => this.#acks.add(entry));
 		} finally {
 			this.#intaking.delete(record.key);
 		}
@@ -204,36 +206,6 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	#drop(entry: InboxEntry, reason: DropReason, detail: string): void {
 		this.#acks.add(entry);
 		this.emit('dropped', { reason, entry, detail });
-	}
-
-	async #journalAndDecide(entry: InboxEntry, record: PendingRecord): Promise<void> {
-		const verdict = await verdictFor(this.team, this.#options.policy, record);
-		if (verdict) {
-			// Decided at once: the entry stays in the inbox until the answer is out, so a crash before that loses
-			// nothing (the entry is taken in again, or the journal finishes the claimed answer), and the journal
-			// entry needs no fsync. The worker's wait is then one claim and one delivery long.
-			if (!(await this.#store.record(record, { durable: false }))) return;
-			await this.#answer(record, verdict);
-			this.#acks.add(entry);
-			return;
-		}
-		// Left to a person: journal durably first, then take it out of the inbox.
-		if (!(await this.#store.record(record))) return;
-		this.#acks.add(entry);
-		this.#asks.offer(record);
-	}
-
-	/** Decide a journaled request (recovery): answer it by policy, or offer it to a person. */
-	async #decide(record: PendingRecord): Promise<void> {
-		const verdict = await verdictFor(this.team, this.#options.policy, record);
-		if (verdict) await this.#answer(record, verdict);
-		else this.#asks.offer(record);
-	}
-
-	async #answer(record: PendingRecord, { decision, decidedBy, note }: Verdict): Promise<void> {
-		await this.#answerer.answer(record, decision, decidedBy, { note }).catch((error: unknown) => {
-			if (!isMailboxError(error, 'ALREADY_ANSWERED')) throw error;
-		});
 	}
 
 	/** A claimed answer failed to go out: try the journal again after `retryIntervalMs`. */
