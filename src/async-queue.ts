@@ -157,3 +157,15 @@ export class Batcher<T> {
 		while (this.#running) await this.#running;
 	}
 }
+
+/**
+Acks in bursts: entries added within `delayMs` of each other are removed by one `ack` call (one locked rewrite).
+`ack` must not reject; report failures from inside it.
+*/
+export function ackBatcher<T>(
+	ack: (batch: T[]) => Promise<unknown>,
+	onError: (error: unknown) => void,
+	delayMs: number,
+) {
+	return new Batcher<T>((batch) => ack(batch).then(() => {}, onError), { delayMs });
+}

@@ -6,7 +6,7 @@ exactly one answer is sent per request even across a crash, a restart, or a CLI 
 */
 
 import { EventEmitter } from 'node:events';
-import { Batcher, Channel } from './async-queue.js';
+import { ackBatcher, Channel } from './async-queue.js';
 import { AuditLog, auditLogPath } from './audit-log.js';
 import type { InboxEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
@@ -25,7 +25,6 @@ export type { RemoteAnswerOptions } from './leader-remote.js';
 
 const MAX_CONCURRENT_INTAKE = 32;
 const ACK_DELAY_MS = 25;
-const noop = () => {};
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {
@@ -41,13 +40,10 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #intaking = new Set<string>();
 	readonly #inflight = new Set<Promise<void>>();
 	/** Acks entries in bursts, off the answer's path (one that fails to ack is taken in again: a duplicate). */
-	readonly #acks = new Batcher<InboxEntry>(
-		(batch) =>
-			this.team
-				.inbox(this.name)
-				.ack(batch)
-				.then(noop, (error: unknown) => this.#fail(error)),
-		{ delayMs: ACK_DELAY_MS },
+	readonly #acks = ackBatcher<InboxEntry>(
+		(batch) => this.team.inbox(this.name).ack(batch),
+		(error) => this.#fail(error),
+		ACK_DELAY_MS,
 	);
 	#watcher: InboxWatcher | undefined;
 	#loop: Promise<void> | undefined;

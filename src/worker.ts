@@ -7,7 +7,7 @@ Answer entries are acked once handled; everything else is left in the inbox for 
 */
 
 import { EventEmitter } from 'node:events';
-import { Batcher, Channel } from './async-queue.js';
+import { ackBatcher, Channel } from './async-queue.js';
 import type { InboxEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
 import type { OperationOptions } from './inbox.js';
@@ -39,7 +39,6 @@ export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './
 
 /** Acks wait for a pause, so they do not fight the next answer for the inbox lock. */
 const ACK_DELAY_MS = 25;
-const noop = () => {};
 
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -49,13 +48,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	readonly #waits = new Waits();
 	readonly #messages = new Channel<InboxEntry>();
 	/** Acks handled answers: one locked rewrite per burst. */
-	readonly #acks = new Batcher<InboxEntry>(
-		(batch) =>
-			this.team
-				.inbox(this.name)
-				.ack(batch)
-				.then(noop, (error: unknown) => this.#fail(error)),
-		{ delayMs: ACK_DELAY_MS },
+	readonly #acks = ackBatcher<InboxEntry>(
+		(batch) => this.team.inbox(this.name).ack(batch),
+		(error) => this.#fail(error),
+		ACK_DELAY_MS,
 	);
 	#leaderName: string | undefined;
 	#color: string | undefined;

@@ -24,26 +24,9 @@ import {
 	type InboxEntry,
 	Team,
 } from '../src/index.js';
-import { repoRoot } from './helpers/fork.js';
+import { type Expectation, expected, teamOf } from './helpers/fixture-expectations.js';
 import { fixtureRoot, tempDir } from './helpers/temp.js';
 
-interface Expectation {
-	validEntries: number;
-	invalidEntries: number;
-	corrupt: boolean;
-	recoverable: number;
-}
-
-const expected: Record<string, Expectation> = JSON.parse(
-	readFileSync(path.join(repoRoot, 'fixtures/expected.json'), 'utf8'),
-);
-const teamOf: Record<string, string> = {
-	'cc-2.1.330': 'alpha-team',
-	'cc-older': 'beta',
-	'mixed-case': 'My Team_1',
-	corrupt: 'gamma',
-	hostile: 'delta',
-};
 /** The exact problem codes each fixture shows, as Claude Code leaves it (0644 files, 0755 directories). */
 const codesOf: Record<string, DoctorProblemCode[]> = {
 	'cc-2.1.330': ['BAD_MODE'],

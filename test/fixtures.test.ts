@@ -2,26 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entryKey, type QuarantineEvent, Team } from '../src/index.js';
-import { repoRoot } from './helpers/fork.js';
+import { expected, teamOf } from './helpers/fixture-expectations.js';
 import { fixtureRoot } from './helpers/temp.js';
-
-interface Expectation {
-	validEntries: number;
-	invalidEntries: number;
-	corrupt: boolean;
-	recoverable: number;
-}
-
-const expected: Record<string, Expectation> = JSON.parse(
-	readFileSync(path.join(repoRoot, 'fixtures/expected.json'), 'utf8'),
-);
-const teamOf: Record<string, string> = {
-	'cc-2.1.330': 'alpha-team',
-	'cc-older': 'beta',
-	'mixed-case': 'My Team_1',
-	corrupt: 'gamma',
-	hostile: 'delta',
-};
 
 describe('fixtures from both Claude Code versions', () => {
 	it.each(Object.entries(expected))('%s reads as expected', async (key, expectation) => {
