@@ -5,9 +5,10 @@ leader and a CLI) never interleave inside a line, and a killed process leaves ei
 */
 
 import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from './errors.js';
+import { open } from './fs/fs-seam.js';
 import { readFileNoFollow } from './fs/read-file.js';
 
 /** Who made a decision: the policy, a person through the Leader API, the ask timeout, input validation, or a CLI name. */

@@ -241,6 +241,14 @@ export const errors = {
 				'(`openssl genpkey -algorithm ed25519 -out lead-key.pem` makes one).',
 			{ path, cause },
 		),
+	notDurable: (path: string, cause: unknown) =>
+		new MailboxError(
+			'IO',
+			`Wrote ${path}, but could not flush its directory (${describeCause(cause)}): the change is visible to every reader ` +
+				'but may not survive a crash of the machine. It was not undone, so read the file before retrying (a blind retry ' +
+				'repeats it), and check the disk.',
+			{ path, cause },
+		),
 	io: (operation: string, path: string, cause: unknown) =>
 		new MailboxError(
 			'IO',

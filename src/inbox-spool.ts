@@ -1,8 +1,19 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, watch } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
-import { isMailboxError } from './errors.js';
-import { writeFileAtomic } from './fs/atomic-write.js';
+import { errors, isMailboxError } from './errors.js';
+import {
+	closeSync,
+	fstatSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	unlinkSync,
+	writeFileSync,
+} from './fs/fs-seam.js';
 import { ensureDirectory } from './paths.js';
 
 /**
@@ -10,8 +21,10 @@ Where contended senders leave their batch instead of queueing for the lock: whoe
 commits every waiting batch in one rewrite (flat combining), so 32 writer processes cost a handful of rewrites.
 
 A batch file moves `<id>.json` (waiting) → `<id>.claimed` (a lock holder is committing it) → deleted once the
-inbox holding it is durable, or → `<id>.full` if it did not fit. Only the sender deletes a waiting file
-(withdrawing it), only a lock holder renames it, so each side learns the outcome from the file name alone.
+inbox holding it is durable, or → `<id>.full` if it did not fit, or back → `<id>.json` if the commit failed (handed
+back to its sender, who retries or withdraws it). Only the sender deletes a waiting file (withdrawing it), only a lock
+holder renames it, so each side learns the outcome from the file name, and the sender, which keeps a descriptor on
+its batch, from the link count whether a batch found under no name was committed or was moving.
 */
 
 export type SpoolStatus = 'waiting' | 'claimed' | 'committed' | 'full';
@@ -35,6 +48,8 @@ export class Spool {
 	readonly directory: string;
 	readonly #fileMode: number;
 	readonly #dirMode: number;
+	/** A descriptor on each batch this process deposited and still waits for (its link count outlives renames). */
+	readonly #held = new Map<string, number>();
 	#ready: Promise<void> | undefined;
 
 	constructor(inboxPath: string, fileMode: number, dirMode: number) {
@@ -49,25 +64,39 @@ export class Spool {
 		await this.#ready;
 		// Time-ordered names keep the commit order close to arrival order.
 		const id = `${Date.now().toString(36).padStart(9, '0')}-${makeId()}`;
-		const write = () =>
-			writeFileAtomic(this.#file(id, 'json'), JSON.stringify(entries), { mode: this.#fileMode, fsync: false });
+		const write = () => createBatch(this.#file(id, 'json'), JSON.stringify(entries), this.#fileMode);
+		let fd: number;
 		try {
-			await write();
+			fd = write();
 		} catch (error) {
 			// The directory may have been removed since (e.g. by a cleanup): make it again once.
 			if (!isMailboxError(error, 'IO') || (error.cause as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
 			await ensureDirectory(this.directory, this.#dirMode);
-			await write();
+			fd = write();
 		}
+		this.#held.set(id, fd);
 		return id;
 	}
 
-	/** Check order matters: a batch only moves forward (waiting → claimed → gone or full). */
+	/**
+	Check order matters: a batch mostly moves forward (waiting → claimed → gone or full). Only a failed commit moves
+	it back (claimed → waiting), so a batch seen under no name is committed only if its link count is zero.
+	*/
 	status(id: string): SpoolStatus {
-		if (existsSync(this.#file(id, 'json'))) return 'waiting';
-		if (existsSync(this.#file(id, 'claimed'))) return 'claimed';
-		if (existsSync(this.#file(id, 'full'))) return 'full';
-		return 'committed';
+		const fd = this.#held.get(id);
+		for (;;) {
+			if (existsSync(this.#file(id, 'json'))) return 'waiting';
+			if (existsSync(this.#file(id, 'claimed'))) return 'claimed';
+			if (existsSync(this.#file(id, 'full'))) return 'full';
+			if (fd === undefined || fstatSync(fd).nlink === 0) return 'committed';
+		}
+	}
+
+	/** The sender is done with a batch: drop the descriptor it kept on it. */
+	release(id: string): void {
+		const fd = this.#held.get(id);
+		this.#held.delete(id);
+		if (fd !== undefined) closeQuietly(fd);
 	}
 
 	/**
@@ -173,7 +202,13 @@ export class Spool {
 
 	/** After the inbox commit: committed batches disappear, rejected ones are marked for their senders. */
 	settle(committed: ClaimedBatch[], rejected: ClaimedBatch[]): void {
-		for (const batch of committed) rmSync(batch.file, { force: true });
+		for (const batch of committed) {
+			try {
+				rmSync(batch.file, { force: true });
+			} catch {
+				// The commit stands: a later holder takes the file as a leftover, finds its entries present, and removes it.
+			}
+		}
 		for (const batch of rejected) {
 			try {
 				renameSync(batch.file, batch.file.replace(/\.claimed$/, '.full'));
@@ -183,7 +218,51 @@ export class Spool {
 		}
 	}
 
+	/**
+	The commit failed: hand batches this holder claimed back to their senders (waiting again), so each sender can retry
+	or withdraw it; none is written later behind the back of a sender that was told it failed. A crashed holder's
+	leftovers stay claimed: some of their entries may be in the inbox already, which only the claimed state says.
+	*/
+	unclaim(batches: ClaimedBatch[]): void {
+		for (const batch of batches) {
+			if (batch.leftover) continue;
+			try {
+				renameSync(batch.file, batch.file.replace(/\.claimed$/, '.json'));
+			} catch {
+				// Stays claimed: the next holder commits it, and its sender waits for that.
+			}
+		}
+	}
+
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
 		return path.join(this.directory, `${id}.${state}`);
+	}
+}
+
+/** Write `<id>.json` complete before it appears (temp file, rename; not fsynced) and keep a descriptor on it. */
+function createBatch(file: string, data: string, mode: number): number {
+	const temp = `${file}.tmp.${randomBytes(4).toString('hex')}`;
+	let fd: number | undefined;
+	try {
+		fd = openSync(temp, 'wx', mode);
+		writeFileSync(fd, data);
+		renameSync(temp, file);
+		return fd;
+	} catch (error) {
+		if (fd !== undefined) closeQuietly(fd);
+		try {
+			unlinkSync(temp);
+		} catch {
+			// never created
+		}
+		throw errors.io('write', file, error);
+	}
+}
+
+function closeQuietly(fd: number): void {
+	try {
+		closeSync(fd);
+	} catch {
+		// released all the same
 	}
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { errors, isMailboxError } from './errors.js';
-import { writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
+import { wasCommitted, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { appendToInboxText, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
@@ -140,15 +140,23 @@ export class InboxStore {
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean): Promise<T> {
 		const batches = this.spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
-		let { result, written } = await this.#underLock(lock, plan, batches);
+		let result: T;
+		let written: Written | undefined;
+		try {
+			({ result, written } = await this.#underLock(lock, plan, batches));
+		} catch (error) {
+			this.#handBack(lock, batches, error);
+			throw error;
+		}
 		// Keep combining while batches keep arriving, so waiters need not fight for the lock (bounded for fairness).
 		// Under the lock nobody else writes, so what we just wrote is what a re-read would return.
 		// The caller's own change is committed by now: a failure while draining must not make it retry (and
-		// duplicate) that change. Batches claimed but not committed stay claimed for the next holder.
+		// duplicate) that change. Batches claimed but not committed go back to their senders.
 		const until = Date.now() + drainBudgetMs;
+		let more: ClaimedBatch[] = [];
 		try {
 			for (let round = 0; Date.now() < until; round++) {
-				let more = this.spool.claimAll();
+				more = this.spool.claimAll();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.
 					if (round === 0 && batches.length === 0) break;
@@ -159,10 +167,25 @@ export class InboxStore {
 				}
 				({ written } = await this.#underLock(lock, noChange, more, written));
 			}
-		} catch {
-			// Left to the next holder, as after a crash.
+		} catch (error) {
+			this.#handBack(lock, more, error);
 		}
 		return result;
+	}
+
+	/**
+	A commit failed: give the batches it claimed back to their senders (who retry or withdraw them), so none is written
+	later behind a sender told it failed. Not when the write went through after all (they were settled), nor when the
+	lock was lost (its new holder takes them over as a crashed holder's leftovers).
+	*/
+	#handBack(lock: HeldLock, batches: ClaimedBatch[], error: unknown): void {
+		if (wasCommitted(error) || isMailboxError(error, 'LOCK_COMPROMISED')) return;
+		try {
+			lock.assertHeld();
+		} catch {
+			return;
+		}
+		this.spool.unclaim(batches);
 	}
 
 	/**
@@ -187,9 +210,19 @@ export class InboxStore {
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
 				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
-				if ((status === 'waiting' || status === 'claimed') && (await this.tryTransact(noChange, true))) {
-					status = this.spool.status(id);
-					continue;
+				if (status === 'waiting' || status === 'claimed') {
+					let combined: { result: undefined } | undefined;
+					try {
+						combined = await this.tryTransact(noChange, true);
+					} catch (error) {
+						// Our commit failed and handed our batch back: take it out, so it is never written after we reject.
+						// If another holder claimed it meanwhile, its outcome is ours: wait for it.
+						if (wasCommitted(error) || this.spool.withdraw(id)) throw error;
+					}
+					if (combined) {
+						status = this.spool.status(id);
+						continue;
+					}
 				}
 				const giveUp =
 					Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
@@ -219,6 +252,7 @@ export class InboxStore {
 		} finally {
 			changes.close();
 			release?.close();
+			this.spool.release(id);
 		}
 	}
 
@@ -252,7 +286,13 @@ export class InboxStore {
 			if (bytes > this.#options.maxInboxBytes && added.length > 0)
 				throw errors.inboxTooLarge(this.path, bytes, this.#options.maxInboxBytes);
 			const { fileMode: mode, fsync } = this.#options;
-			await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });
+			try {
+				await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });
+			} catch (error) {
+				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
+				if (wasCommitted(error)) this.spool.settle(committed, rejected);
+				throw error;
+			}
 		}
 		this.spool.settle(committed, rejected);
 		const written =

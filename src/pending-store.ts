@@ -15,10 +15,10 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from './errors.js';
 import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from './fs/atomic-write.js';
+import { readdir, stat, unlink } from './fs/fs-seam.js';
 import { readFileNoFollow } from './fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from './paths.js';
 import type { PermissionRequestFrame, SandboxPermissionRequestFrame } from './protocol/frames.js';

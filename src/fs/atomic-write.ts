@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync as fsyncCallback, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { errors } from '../errors.js';
+import { closeSync, fsync as fsyncFd, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from './fs-seam.js';
 
 export interface AtomicWriteOptions {
 	/**
@@ -40,8 +39,9 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 		fd = openSync(temp, 'wx', mode);
 		writeFileSync(fd, data);
 		if (fsync) await fsyncFd(fd);
-		closeSync(fd);
-		fd = undefined;
+		const written = fd;
+		fd = undefined; // never closed twice: a failed close has released the descriptor all the same
+		closeSync(written);
 		beforeCommit?.();
 		renameSync(temp, target);
 	} catch (error) {
@@ -56,10 +56,26 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 		}
 		throw error;
 	}
-	if (fsync) await fsyncDirectory(path.dirname(target));
+	if (!fsync) return;
+	try {
+		await fsyncDirectory(path.dirname(target));
+	} catch (error) {
+		// The rename is done and cannot be taken back (readers may have seen it): report it as such.
+		const notDurable = errors.notDurable(target, (error as Error).cause ?? error);
+		committed.add(notDurable);
+		throw notDurable;
+	}
 }
 
-const fsyncFd = promisify(fsyncCallback);
+const committed = new WeakSet<object>();
+
+/**
+Whether `error` came from a write that was nevertheless committed: the new bytes are visible (the rename happened)
+but their directory entry could not be flushed. Such a write must not be retried or undone as if it never happened.
+*/
+export function wasCommitted(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && committed.has(error);
+}
 
 function closeQuietly(fd: number): void {
 	try {
@@ -71,11 +87,14 @@ function closeQuietly(fd: number): void {
 
 /** Make a rename or create inside `directory` durable. */
 export async function fsyncDirectory(directory: string): Promise<void> {
-	const fd = openSync(directory, 'r');
+	let fd: number | undefined;
 	try {
+		fd = openSync(directory, 'r');
 		await fsyncFd(fd);
+	} catch (error) {
+		throw errors.io('flush the directory', directory, error);
 	} finally {
-		closeSync(fd);
+		if (fd !== undefined) closeQuietly(fd);
 	}
 }
 

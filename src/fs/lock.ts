@@ -1,8 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
+import { lockFileSystem, statSync } from './fs-seam.js';
 
 export interface LockOptions {
 	/**
@@ -76,6 +77,7 @@ function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): He
 		const release = lockfile.lockSync(file, {
 			lockfilePath: lockPath,
 			realpath: false,
+			fs: lockFileSystem,
 			stale: staleMs,
 			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
 			onCompromised: (error) => {

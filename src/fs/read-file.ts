@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { errors, isMailboxError } from '../errors.js';
+import { closeSync, fstatSync, openSync, readFileSync } from './fs-seam.js';
 
 export interface FileRead {
 	bytes: Buffer;
@@ -38,6 +39,10 @@ export function readFileNoFollowSync(file: string): FileRead | undefined {
 		if (isMailboxError(error)) throw error;
 		throw errors.io('read', file, error);
 	} finally {
-		closeSync(fd);
+		try {
+			closeSync(fd);
+		} catch {
+			// A read-only descriptor: the bytes are read, and a failed close has released it all the same.
+		}
 	}
 }

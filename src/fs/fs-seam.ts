@@ -1,0 +1,172 @@
+/**
+The file-system seam: the fs primitives (atomic write, no-follow read, lock), the spool, the pending journal and the
+audit log make their calls through these bindings, so a test can make any step fail (ENOSPC, EACCES, EIO, …) in this
+process. With no injector installed each binding is the `node:fs` function itself (an ESM live binding: no wrapper,
+no allocation per call); `setFileSystemFaults` swaps in checking wrappers and back. Test-only: not exported from the
+package entry.
+*/
+
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+/** The step a call performs; calls on a descriptor are named by the path it was opened with. */
+export type FileSystemOp =
+	| 'open'
+	| 'read'
+	| 'write'
+	| 'fsync'
+	| 'close'
+	| 'stat'
+	| 'rename'
+	| 'link'
+	| 'unlink'
+	| 'readdir'
+	| 'mkdir'
+	| 'rmdir'
+	| 'utimes';
+
+/** Returns the error a call must fail with, or `undefined` to let it run. Called before the real call. */
+export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | undefined;
+
+const direct = {
+	openSync: fs.openSync,
+	closeSync: fs.closeSync,
+	readFileSync: fs.readFileSync,
+	writeFileSync: fs.writeFileSync,
+	fstatSync: fs.fstatSync,
+	statSync: fs.statSync,
+	renameSync: fs.renameSync,
+	linkSync: fs.linkSync,
+	unlinkSync: fs.unlinkSync,
+	rmSync: fs.rmSync,
+	readdirSync: fs.readdirSync,
+	mkdirSync: fs.mkdirSync,
+	rmdirSync: fs.rmdirSync,
+	utimesSync: fs.utimesSync,
+	fsync: promisify(fs.fsync),
+	open: fsp.open,
+	unlink: fsp.unlink,
+	readdir: fsp.readdir,
+	stat: fsp.stat,
+};
+
+export let openSync = direct.openSync;
+export let closeSync = direct.closeSync;
+export let readFileSync = direct.readFileSync;
+export let writeFileSync = direct.writeFileSync;
+export let fstatSync = direct.fstatSync;
+export let statSync = direct.statSync;
+export let renameSync = direct.renameSync;
+export let linkSync = direct.linkSync;
+export let unlinkSync = direct.unlinkSync;
+export let rmSync = direct.rmSync;
+export let readdirSync = direct.readdirSync;
+/** fsync of a descriptor, on the thread pool (the only step that can take milliseconds). */
+export let fsync = direct.fsync;
+export let open = direct.open;
+export let unlink = direct.unlink;
+export let readdir = direct.readdir;
+export let stat = direct.stat;
+
+/**
+What proper-lockfile calls (its `fs` option; it uses the `…Sync` forms under `lockSync`). It looks the methods up on
+this object at each call, so swapping them here reaches locks already held (their mtime refreshes, their release).
+*/
+export const lockFileSystem = {
+	mkdirSync: direct.mkdirSync,
+	statSync: direct.statSync,
+	rmdirSync: direct.rmdirSync,
+	utimesSync: direct.utimesSync,
+	realpathSync: fs.realpathSync,
+};
+
+/** Paths of descriptors opened while an injector is installed, to name the file of fd-based calls. */
+const openFiles = new Map<number, string>();
+
+function pathOf(target: fs.PathLike | number): string {
+	return typeof target === 'number' ? (openFiles.get(target) ?? `<fd ${target}>`) : String(target);
+}
+
+/**
+Install `faults` (or remove it with `undefined`). Every later call of the bindings above asks it first and throws
+(or rejects with) the error it returns. Test-only.
+*/
+export function setFileSystemFaults(faults: FileSystemFaults | undefined): void {
+	openFiles.clear();
+	if (!faults) {
+		({ openSync, closeSync, readFileSync, writeFileSync, fstatSync, statSync, renameSync, linkSync } = direct);
+		({ unlinkSync, rmSync, readdirSync, fsync, open, unlink, readdir, stat } = direct);
+		Object.assign(lockFileSystem, {
+			mkdirSync: direct.mkdirSync,
+			statSync: direct.statSync,
+			rmdirSync: direct.rmdirSync,
+			utimesSync: direct.utimesSync,
+		});
+		return;
+	}
+	const check = (op: FileSystemOp, target: fs.PathLike | number) => {
+		const error = faults(op, pathOf(target));
+		if (error) throw error;
+	};
+	/** A sync call that fails first when the injector says so; `op` and the target come from its first argument. */
+	const sync = <F extends (...args: never[]) => unknown>(op: FileSystemOp, call: F): F =>
+		((...args: Parameters<F>) => {
+			check(op, args[0] as unknown as fs.PathLike | number);
+			return call(...args);
+		}) as F;
+	const async = <F extends (...args: never[]) => Promise<unknown>>(op: FileSystemOp, call: F): F =>
+		(async (...args: Parameters<F>) => {
+			check(op, args[0] as unknown as fs.PathLike | number);
+			return call(...args);
+		}) as F;
+
+	openSync = (target: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode | null) => {
+		check('open', target);
+		const fd = direct.openSync(target, flags, mode);
+		openFiles.set(fd, String(target));
+		return fd;
+	};
+	closeSync = (fd: number) => {
+		check('close', fd);
+		openFiles.delete(fd);
+		direct.closeSync(fd);
+	};
+	readFileSync = sync('read', direct.readFileSync);
+	writeFileSync = sync('write', direct.writeFileSync);
+	fstatSync = sync('stat', direct.fstatSync);
+	statSync = sync('stat', direct.statSync);
+	renameSync = sync('rename', direct.renameSync);
+	linkSync = sync('link', direct.linkSync);
+	unlinkSync = sync('unlink', direct.unlinkSync);
+	rmSync = sync('unlink', direct.rmSync);
+	readdirSync = sync('readdir', direct.readdirSync);
+	fsync = async('fsync', direct.fsync);
+	unlink = async('unlink', direct.unlink);
+	readdir = async('readdir', direct.readdir);
+	stat = async('stat', direct.stat);
+	open = async (target: fs.PathLike, flags?: string | number, mode?: fs.Mode) => {
+		check('open', target);
+		const handle = await direct.open(target, flags, mode);
+		const file = String(target);
+		// A FileHandle's own write and sync, checked the same way (the audit log appends through one).
+		const { write, sync: syncHandle } = handle;
+		Object.assign(handle, {
+			write: (...args: unknown[]) => {
+				check('write', file);
+				return (write as (...a: unknown[]) => unknown).apply(handle, args);
+			},
+			sync: () => {
+				check('fsync', file);
+				return syncHandle.call(handle);
+			},
+		});
+		return handle;
+	};
+	Object.assign(lockFileSystem, {
+		mkdirSync: sync('mkdir', direct.mkdirSync),
+		statSync: sync('stat', direct.statSync),
+		rmdirSync: sync('rmdir', direct.rmdirSync),
+		utimesSync: sync('utimes', direct.utimesSync),
+	});
+}
