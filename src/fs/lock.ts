@@ -21,7 +21,7 @@ export interface LockOptions {
 
 export interface HeldLock {
 	readonly lockPath: string;
-	/** Throws `LOCK_COMPROMISED` if another process took the lock over since it was acquired. */
+	/** Throws `LOCK_COMPROMISED` if the lock directory is gone or was made again (removed by hand, or taken over by another process) since this holder last stamped it. */
 	assertHeld(): void;
 	release(): Promise<void>;
 }
@@ -66,6 +66,15 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 	return tryAcquireLockSync(file, lockPath, staleMs);
 }
 
+/**
+The lock directory as this holder last stamped it (proper-lockfile sets its mtime at acquisition and at each refresh,
+and the kernel sets its change time then). Another inode or change time means it was removed and made again since.
+*/
+interface Stamp {
+	ino: number;
+	ctimeMs: number;
+}
+
 function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): HeldLock | undefined {
 	try {
 		if (Date.now() - statSync(lockPath).mtimeMs < staleMs) return undefined;
@@ -73,11 +82,26 @@ function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): He
 		// Absent (or unreadable): let proper-lockfile decide.
 	}
 	let compromise: MailboxError | undefined;
+	let stamp: Stamp | undefined;
+	// Once the directory is known to be gone or someone else's, releasing must not remove it.
+	let lost = false;
+	const fs = {
+		mkdirSync: (...args: Parameters<typeof lockFileSystem.mkdirSync>) => lockFileSystem.mkdirSync(...args),
+		statSync: (...args: Parameters<typeof lockFileSystem.statSync>) => lockFileSystem.statSync(...args),
+		utimesSync: (...args: Parameters<typeof lockFileSystem.utimesSync>) => {
+			lockFileSystem.utimesSync(...args);
+			const stats = lockFileSystem.statSync(lockPath);
+			stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+		},
+		rmdirSync: (directory: string) => {
+			if (!lost) lockFileSystem.rmdirSync(directory);
+		},
+	};
 	try {
 		const release = lockfile.lockSync(file, {
 			lockfilePath: lockPath,
 			realpath: false,
-			fs: lockFileSystem,
+			fs,
 			stale: staleMs,
 			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
 			onCompromised: (error) => {
@@ -88,6 +112,21 @@ function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): He
 			lockPath,
 			assertHeld() {
 				if (compromise) throw compromise;
+				// proper-lockfile notices a takeover only at its next refresh (seconds away, and never while this process
+				// is stalled), so look now: a missing directory, or one with another inode or change time, is not ours.
+				let current: { ino: number; ctimeMs: number };
+				try {
+					current = statSync(lockPath);
+				} catch (error) {
+					lost = (error as NodeJS.ErrnoException).code === 'ENOENT';
+					compromise = errors.lockCompromised(lockPath, error);
+					throw compromise;
+				}
+				if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs)) {
+					lost = true;
+					compromise = errors.lockCompromised(lockPath);
+					throw compromise;
+				}
 			},
 			async release() {
 				try {
