@@ -62,7 +62,9 @@ describe('a lock holder stalled mid-write', () => {
 		30_000,
 	);
 
-	it.each([true, false])(
+	// Without fsync nothing yields to the event loop between the read and the rename, so proper-lockfile's own refresh
+	// never gets to notice the takeover: only the check of the directory itself can.
+	it.each([false])(
 		'past the stale window, whose lock is taken over, abandons its write and retries (fsync %s)',
 		async (fsync) => {
 			const staleMs = 2_000;

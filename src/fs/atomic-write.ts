@@ -46,11 +46,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 		renameSync(temp, target);
 	} catch (error) {
 		if (fd !== undefined) closeQuietly(fd);
-		try {
-			unlinkSync(temp);
-		} catch {
-			// never created, or already renamed
-		}
+		unlinkQuietly(temp); // never created, or already renamed, or nothing more can be done
 		if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')) {
 			throw errors.io('write', target, error);
 		}
@@ -75,6 +71,14 @@ but their directory entry could not be flushed. Such a write must not be retried
 */
 export function wasCommitted(error: unknown): boolean {
 	return typeof error === 'object' && error !== null && committed.has(error);
+}
+
+function unlinkQuietly(file: string): void {
+	try {
+		unlinkSync(file);
+	} catch {
+		// the write already failed; that is the error worth reporting
+	}
 }
 
 function closeQuietly(fd: number): void {
@@ -114,6 +118,8 @@ export async function writeNewFile(
 		writeFileSync(fd, data);
 		await fsyncFd(fd);
 	} catch (error) {
+		// Created by this call (exclusively), so ours to remove: no half-written file is left for a reader.
+		if (fd !== undefined) unlinkQuietly(target);
 		throw errors.io('create', target, error);
 	} finally {
 		if (fd !== undefined) closeQuietly(fd);

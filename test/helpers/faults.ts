@@ -8,6 +8,8 @@ export interface FaultRule {
 	op: FileSystemOp;
 	/** A substring of the path (an empty string or absent matches every path). */
 	path?: string;
+	/** And how the path ends. */
+	suffix?: string;
 	/** 1-based index among the matching calls of the first faulty one. @default 1 */
 	nth?: number;
 	/** How many matching calls fail from `nth` on (`0`: all of them). @default 1 */
@@ -45,7 +47,7 @@ export function faultPlan(rules: readonly FaultRule[]): { faults: FileSystemFaul
 	const fired: FiredFault[] = [];
 	const faults: FileSystemFaults = (op, file) => {
 		for (const [index, rule] of rules.entries()) {
-			if (rule.op !== op || !file.includes(rule.path ?? '')) continue;
+			if (rule.op !== op || !file.includes(rule.path ?? '') || !file.endsWith(rule.suffix ?? '')) continue;
 			const count = ++seen[index]!;
 			const first = rule.nth ?? 1;
 			const times = rule.times ?? 1;
