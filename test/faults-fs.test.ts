@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FileSystemOp } from '../src/fs/fs-seam.js';
 import { acquireLock } from '../src/fs/lock.js';
 import { Inbox, isMailboxError, type MailboxError } from '../src/index.js';
+import { fileExists, inboxEntries, startSender, waitUntil } from './helpers/fault-fixtures.js';
 import { clearFaults, type FaultRule, injectFaults, tempFilesUnder, traceCalls } from './helpers/faults.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -232,4 +233,35 @@ describe('faults on the contended path (spool deposit, claim, commit, settle)', 
 		expect(pendingSpool(file)).toEqual([]);
 		expect(existsSync(`${file}.lock`)).toBe(false);
 	});
+});
+
+describe('a fault in another process that combines this process’s batch', () => {
+	it('hands the batch back: that sender commits it itself, the faulty one rejects, typed', async () => {
+		const fixture = await seeded();
+		const { dir, file } = fixture;
+		const marker = path.join(dir, 'stalled');
+		// The other process takes the lock, stalls a moment (so this one spools its batch), then cannot write the inbox.
+		const other = await startSender(file, {
+			from: 'other',
+			staleMs: STALE_MS,
+			faults: [
+				{ op: 'utimes', path: 'lead.json.lock', stallMs: 300, marker },
+				{ op: 'write', path: 'lead.json.tmp', code: 'ENOSPC', times: 0 },
+			],
+		});
+		const report = other.go();
+		await waitUntil(fileExists(marker), 'the other process to stall under the lock');
+		const id = await fixture.inbox.send({ from: 'tester', text: 'mine' }, { timeoutMs: 10_000 });
+		const { sent, failed, fired } = await report;
+		expect(sent).toEqual([]);
+		expect(failed).toEqual([{ kind: 'failed', text: 'other:0', code: 'IO', message: expect.stringContaining(file) }]);
+		expect(fired.map((fault) => fault.code ?? 'stall')).toEqual(['stall', 'ENOSPC']);
+		expect(inboxEntries(file).map((entry) => [entry.text, entry.msg_id])).toEqual([
+			['one', fixture.ids[0]],
+			['two', fixture.ids[1]],
+			['mine', id],
+		]);
+		expect(tempFilesUnder(dir)).toEqual([]);
+		expect(pendingSpool(file)).toEqual([]);
+	}, 30_000);
 });
