@@ -159,10 +159,10 @@ describe('a fault in the journal or the audit log while a policy answers', () =>
 		const answered = settledFlag(outcome);
 		let healed: Heal = 'by itself';
 		let current = leader;
-		if (!(await settledWithin(answered, heal === 'by itself' ? 10_000 : 500))) {
+		if (!(await settledWithin(answered, heal === 'by itself' ? 10_000 : 300))) {
 			healed = 'by recover()';
 			await current.recover();
-			if (!(await settledWithin(answered, 1_000))) {
+			if (!(await settledWithin(answered, 500))) {
 				healed = 'by a restart';
 				await current.close();
 				current = track(new Leader(team, options));
