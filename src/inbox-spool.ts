@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
-import { errors, isMailboxError } from './errors.js';
-import {
-	closeSync,
-	fstatSync,
-	openSync,
-	readdirSync,
-	readFileSync,
-	renameSync,
-	rmSync,
-	unlinkSync,
-	writeFileSync,
-} from './fs/fs-seam.js';
+import { isMailboxError } from './errors.js';
+import { closeQuietly, writeFileHeld } from './fs/atomic-write.js';
+import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from './fs/fs-seam.js';
 import { ensureDirectory } from './paths.js';
 
 /**
@@ -64,7 +54,8 @@ export class Spool {
 		await this.#ready;
 		// Time-ordered names keep the commit order close to arrival order.
 		const id = `${Date.now().toString(36).padStart(9, '0')}-${makeId()}`;
-		const write = () => createBatch(this.#file(id, 'json'), JSON.stringify(entries), this.#fileMode);
+		// Not flushed: its sender is answered only after the inbox commit, which is.
+		const write = () => writeFileHeld(this.#file(id, 'json'), JSON.stringify(entries), this.#fileMode);
 		let fd: number;
 		try {
 			fd = write();
@@ -88,7 +79,12 @@ export class Spool {
 			if (existsSync(this.#file(id, 'json'))) return 'waiting';
 			if (existsSync(this.#file(id, 'claimed'))) return 'claimed';
 			if (existsSync(this.#file(id, 'full'))) return 'full';
-			if (fd === undefined || fstatSync(fd).nlink === 0) return 'committed';
+			if (fd === undefined) return 'committed';
+			try {
+				if (fstatSync(fd).nlink === 0) return 'committed';
+			} catch {
+				return 'claimed'; // cannot tell: keep waiting, and look again later
+			}
 		}
 	}
 
@@ -236,33 +232,5 @@ export class Spool {
 
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
 		return path.join(this.directory, `${id}.${state}`);
-	}
-}
-
-/** Write `<id>.json` complete before it appears (temp file, rename; not fsynced) and keep a descriptor on it. */
-function createBatch(file: string, data: string, mode: number): number {
-	const temp = `${file}.tmp.${randomBytes(4).toString('hex')}`;
-	let fd: number | undefined;
-	try {
-		fd = openSync(temp, 'wx', mode);
-		writeFileSync(fd, data);
-		renameSync(temp, file);
-		return fd;
-	} catch (error) {
-		if (fd !== undefined) closeQuietly(fd);
-		try {
-			unlinkSync(temp);
-		} catch {
-			// never created
-		}
-		throw errors.io('write', file, error);
-	}
-}
-
-function closeQuietly(fd: number): void {
-	try {
-		closeSync(fd);
-	} catch {
-		// released all the same
 	}
 }

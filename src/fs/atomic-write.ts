@@ -81,11 +81,31 @@ function unlinkQuietly(file: string): void {
 	}
 }
 
-function closeQuietly(fd: number): void {
+/**
+Write `target` complete before it appears (temp file, rename; not flushed) and return a descriptor on it, left open:
+its link count tells later whether the file still exists under any name, however it was renamed since.
+*/
+export function writeFileHeld(target: string, data: string, mode = 0o600): number {
+	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
+	let fd: number | undefined;
+	try {
+		fd = openSync(temp, 'wx', mode);
+		writeFileSync(fd, data);
+		renameSync(temp, target);
+		return fd;
+	} catch (error) {
+		if (fd !== undefined) closeQuietly(fd);
+		unlinkQuietly(temp);
+		throw errors.io('write', target, error);
+	}
+}
+
+/** Close, ignoring a failure: the descriptor is released all the same, and any earlier error is the one to report. */
+export function closeQuietly(fd: number): void {
 	try {
 		closeSync(fd);
 	} catch {
-		// the write already failed; that is the error worth reporting
+		// nothing more to do
 	}
 }
 
