@@ -127,17 +127,9 @@ describe('a worker killed mid-request', () => {
 
 			// The dead worker's inbox: one entry per answered request it had not acted on, never two for one request.
 			const left = (await team.inbox('ann').read()).map((entry) => answeredRequest(entry.text));
-			console.log(
-				'DIAG',
-				round,
-				point,
-				jitterMs,
-				'answered',
-				answered.size,
-				'outcomes',
-				outcomes.size,
-				'left',
-				left.length,
+			console.info(
+				`[worker kills] round ${round}: killed ${point} (+${jitterMs} ms); ${answered.size} answered, ` +
+					`${outcomes.size} seen by the worker, ${left.length} left in its inbox`,
 			);
 			expect(new Set(left).size, 'no request answered twice').toBe(left.length);
 			for (const id of answered) {
@@ -185,6 +177,7 @@ describe('a leader killed at random points of a stream', () => {
 				if (message.kind === 'decided' && ++decided === decisions) setTimeout(() => leader.kill('SIGKILL'), jitterMs);
 			});
 			await within(killed, `leader ${kill} killed`, 60_000);
+			console.info(`[leader kills] leader ${kill}: killed ${jitterMs} ms after its answer #${decisions}`);
 		}
 		expect(settled()).toBeLessThan(2 * perWorker);
 		const policy = await Policy.forTeam(team, { rules: { allow: ['Bash'] } });
