@@ -5,10 +5,11 @@ typed `MailboxError` naming the journal or audit file (a `failure` event of the 
 `approve()`); once the fault is gone the request is answered exactly once (one allow for the worker, one audit line,
 every answer entry for it the same msg_id, the journal finished), and the next request goes through.
 
-How each is healed is part of the contract and asserted as "no later than": a failed audit line or completion is
-retried by the Leader itself (`retryIntervalMs`); a failed claim stays in the journal for the next recovery sweep
-(`recoveryIntervalMs`, here triggered by calling `recover()`, which is what the sweep does); a request whose journal
-record could not be written at all is still in the leader's inbox, unacked, and is taken in again by the next start.
+How each is healed is part of the contract and asserted as "no later than": a failed journal record, audit line or
+completion is retried by the Leader itself (`retryIntervalMs`); a failed claim leaves a journaled request that the
+retried intake takes for a duplicate, so it waits for the next recovery sweep (`recoveryIntervalMs`, 30 s by default;
+here triggered by calling `recover()`, which is what the sweep does). A restart heals everything, and is the last
+resort the test falls back to.
 */
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,17 +42,17 @@ const steps: JournalStep[] = [
 	{
 		name: 'record: EACCES creating its temp file',
 		rule: { op: 'open', path: pending, suffix: '', code: 'EACCES' },
-		heal: 'by a restart',
+		heal: 'by itself',
 	},
 	{
 		name: 'record: ENOSPC writing it',
 		rule: { op: 'write', path: `${pending}`, code: 'ENOSPC' },
-		heal: 'by a restart',
+		heal: 'by itself',
 	},
 	{
 		name: 'record: EACCES renaming it in',
 		rule: { op: 'rename', path: pending, code: 'EACCES' },
-		heal: 'by a restart',
+		heal: 'by itself',
 	},
 	{
 		name: 'claim: EIO reading the record',
@@ -190,8 +191,8 @@ describe('a fault in the journal or the audit log while a policy answers', () =>
 		});
 		await current.flushed();
 
-		// A request answered by a recovery keeps its inbox entry until the next start, which drops it as a duplicate:
-		// it is never answered twice.
+		// A new Leader answers nothing again: an inbox entry still there is dropped as a duplicate, and the lead's
+		// inbox ends empty.
 		await current.close();
 		const next = track(new Leader(team, options));
 		const decided = collect(next, 'decided');
