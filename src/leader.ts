@@ -176,8 +176,10 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			.catch((error: unknown) => {
 				this.#fail(error);
 				if (this.#closed) return;
-				// The watcher yields an entry once: without this, it would wait in the inbox until a restart.
+				// The watcher yields an entry once: without this, it would wait in the inbox until a restart. If it
+				// was journaled before failing, the retry sees a duplicate and the journal pass finishes it.
 				setTimeout(() => this.#closed || this.#takeIn(entry), this.#options.retryIntervalMs ?? 5_000).unref();
+				this.#scheduleRecovery();
 			})
 			.finally(() => this.#inflight.delete(task));
 		this.#inflight.add(task);
