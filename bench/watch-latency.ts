@@ -5,7 +5,7 @@ readers poll every 500 or 1000 ms).
 */
 
 import path from 'node:path';
-import { Inbox } from '../src/index.js';
+import { Inbox, type InboxEntry } from '../src/index.js';
 import { nextMessage } from '../test/helpers/fork.js';
 import { type BenchContext, stop } from './context.js';
 import type { SectionResult } from './results.js';
@@ -27,9 +27,15 @@ async function watcherLatency(ctx: BenchContext, polling: boolean) {
 		const done = nextMessage(child, 'done', 120_000);
 		child.send('go');
 		const yielded = new Map<number, number>();
+		let unacked: InboxEntry[] = [];
 		for await (const entry of watcher) {
 			yielded.set(Number(entry.text), performance.timeOrigin + performance.now());
-			if (yielded.size % 20 === 0) await inbox.ack(await inbox.read());
+			unacked.push(entry);
+			// Ack only what was yielded: acking all that `read()` returns would remove entries the watcher has not seen.
+			if (unacked.length === 20) {
+				await inbox.ack(unacked);
+				unacked = [];
+			}
 			if (yielded.size === count) break;
 		}
 		await done;
