@@ -4,8 +4,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox } from '../src/index.js';
-import { forkFixture, nextMessage } from './helpers/fork.js';
+import { mulberry32 } from './helpers/faults.js';
+import { forkTracked as fork, killTracked, nextMessage } from './helpers/fork.js';
+
 import { tempDir } from './helpers/temp.js';
+
+afterEach(killTracked);
 
 const writerScript = 'test/fixtures/writer.ts';
 const holderScript = 'test/fixtures/lock-holder.ts';
@@ -24,31 +28,6 @@ const ROUND_IDLE_DEADLINE_MS = 8 * STALE_MS;
 const ROUND_DEADLINE_MS = 60_000;
 
 type Message = { kind: string; [field: string]: unknown };
-
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-	for (const child of children.splice(0))
-		if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function fork(script: string, args: string[]): ChildProcess {
-	const child = forkFixture(script, args);
-	children.push(child);
-	return child;
-}
-
-/** Small seeded PRNG (mulberry32): the same seed replays the same kill plan. */
-function mulberry32(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
 	let timer: NodeJS.Timeout | undefined;

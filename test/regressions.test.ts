@@ -1,26 +1,13 @@
-/**
-Regressions the fuzzers found: each was a failing test first (see the git history), then fixed.
-*/
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Inbox, inputDigest, isMailboxError, parseFrame } from '../src/index.js';
-import { forkFixture, nextMessage } from './helpers/fork.js';
+import { forkTracked as fork, killTracked, nextMessage } from './helpers/fork.js';
+
 import { until } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-	for (const child of children.splice(0))
-		if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function fork(script: string, args: string[]): ChildProcess {
-	const child = forkFixture(script, args);
-	children.push(child);
-	return child;
-}
+afterEach(killTracked);
 
 describe('fuzzer-found regressions', () => {
 	// #underLock quarantines before the size check, so a corrupt file whose recovered entries re-serialise (2-space)

@@ -100,3 +100,18 @@ export function nextMessage(
 export function waitFor(child: ChildProcess, predicate: (message: FixtureMessage) => boolean): Promise<void> {
 	return nextMessage(child, predicate, 2 ** 31 - 1).then(() => {});
 }
+
+const tracked: ChildProcess[] = [];
+
+/** `forkFixture`, SIGKILLed after the test if it is still running (register `killTracked` in `afterEach`). */
+export function forkTracked(script: string, args: string[]): ChildProcess {
+	const child = forkFixture(script, args);
+	tracked.push(child);
+	return child;
+}
+
+/** Kill every child `forkTracked` started that is still running. */
+export function killTracked(): void {
+	for (const child of tracked.splice(0))
+		if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
