@@ -94,20 +94,20 @@ export class Decider {
 		this.#asks = asks;
 	}
 
-	/** A request just taken out of the inbox; `ack` removes its entry once that is safe. */
+	/** A request just taken out of the inbox (not journaled yet); `ack` removes its entry once that is safe. */
 	async takeIn(record: PendingRecord, ack: () => void): Promise<void> {
 		const verdict = await verdictFor(this.#team, this.#policy, record);
 		if (verdict) {
 			// Decided at once: the entry stays in the inbox until the answer is out, so a crash before that loses
 			// nothing (the entry is taken in again, or the journal finishes the claimed answer), and the journal
 			// entry needs no fsync. The worker's wait is then one claim and one delivery long.
-			if (!(await this.#store.record(record, { durable: false }))) return;
+			await this.#store.record(record, { durable: false });
 			await this.#answer(record, verdict);
 			ack();
 			return;
 		}
 		// Left to a person: journal durably first, then take it out of the inbox.
-		if (!(await this.#store.record(record))) return;
+		await this.#store.record(record);
 		ack();
 		this.#asks.offer(record);
 	}

@@ -143,17 +143,16 @@ export class PendingStore {
 	}
 
 	/**
-	Journal a request. Resolves `false` (writing nothing) when it is already journaled or was answered.
+	Journal a request (callers check `has()` first: the exclusive claim, not this, makes the one answer).
 	`durable: false` skips the fsyncs, for a request whose inbox entry stays until it is answered (a crash then
 	loses nothing: the entry is taken in again).
 	*/
-	async record(record: PendingRecord, options: { durable?: boolean } = {}): Promise<boolean> {
-		if (await this.has(record.key)) return false;
+	async record(record: PendingRecord, options: { durable?: boolean } = {}): Promise<void> {
+		await this.prepare();
 		await writeFileAtomic(this.#file(record.key, '.json'), JSON.stringify(record), {
 			mode: this.#fileMode,
 			fsync: this.#fsync && options.durable !== false,
 		});
-		return true;
 	}
 
 	/** One request by key, or `undefined` once it is finished (or was never journaled). */

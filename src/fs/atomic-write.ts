@@ -172,10 +172,6 @@ export async function linkNewFile(target: string, data: Uint8Array, mode = 0o600
 		throw errors.io('create', target, error);
 	} finally {
 		if (fd !== undefined) closeQuietly(fd);
-		try {
-			unlinkSync(temp);
-		} catch {
-			// never created
-		}
+		unlinkQuietly(temp);
 	}
 }
