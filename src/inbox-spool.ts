@@ -146,6 +146,15 @@ export class Spool {
 		}
 	}
 
+	/** How many batches wait for a lock holder (any sender's). */
+	waiting(): number {
+		try {
+			return readdirSync(this.directory).filter((name) => name.endsWith('.json')).length;
+		} catch {
+			return 0;
+		}
+	}
+
 	/** Remove the `full` marker once its sender has seen it. */
 	forget(id: string): void {
 		rmSync(this.#file(id, 'full'), { force: true });

@@ -123,12 +123,19 @@ export class InboxStore {
 		}
 	}
 
-	/** One lock attempt; `undefined` when another process holds the lock (or took it over mid-write: nothing was written). */
-	async tryTransact<T>(plan: Plan<T>, combineOnly = false): Promise<{ result: T } | undefined> {
+	/**
+	One lock attempt; `undefined` when another process holds the lock (or took it over mid-write: nothing was written).
+	A `commitAfter` promise holds the plan's write back until it resolves (its rejection abandons the write).
+	*/
+	async tryTransact<T>(
+		plan: Plan<T>,
+		combineOnly = false,
+		commitAfter?: Promise<unknown>,
+	): Promise<{ result: T } | undefined> {
 		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
 		if (!lock) return undefined;
 		try {
-			return { result: await this.#locked(lock, plan, combineOnly) };
+			return { result: await this.#locked(lock, plan, combineOnly, commitAfter) };
 		} catch (error) {
 			if (isMailboxError(error, 'LOCK_COMPROMISED')) return undefined;
 			throw error;
@@ -137,13 +144,13 @@ export class InboxStore {
 		}
 	}
 
-	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean): Promise<T> {
+	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commitAfter?: Promise<unknown>): Promise<T> {
 		const batches = this.spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let result: T;
 		let written: Written | undefined;
 		try {
-			({ result, written } = await this.#underLock(lock, plan, batches));
+			({ result, written } = await this.#underLock(lock, plan, batches, undefined, commitAfter));
 		} catch (error) {
 			this.#handBack(lock, batches, error);
 			throw error;
@@ -192,10 +199,12 @@ export class InboxStore {
 	Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder
 	(maybe this process) has committed them. Rejects only when they were not written.
 	*/
-	async append(entries: unknown[], options: TransactionOptions): Promise<void> {
+	async append(entries: unknown[], options: TransactionOptions, commitAfter?: Promise<unknown>): Promise<void> {
 		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
 		const started = Date.now();
-		if (await this.tryTransact(appendPlan)) return;
+		if (await this.tryTransact(appendPlan, false, commitAfter)) return;
+		// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
+		await commitAfter;
 		const id = await this.spool.deposit(entries);
 		const changes = this.spool.watchBatch(id);
 		let release: ReturnType<typeof watchRelease> | undefined;
@@ -243,8 +252,10 @@ export class InboxStore {
 				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
 				// Every waiter wakes when the lock is released, but one combiner commits them all: wait a random
 				// instant, so the first to try claims the others' batches and they find theirs claimed instead of
-				// all racing for the lock (a thundering herd of mkdirs in one directory).
-				if (wake === 'release') await new Promise((resolve) => setTimeout(resolve, Math.random() * releaseJitterMs));
+				// all racing for the lock (a thundering herd of mkdirs in one directory). A lone waiter goes at once.
+				if (wake === 'release' && this.spool.waiting() > 1) {
+					await new Promise((resolve) => setTimeout(resolve, Math.random() * releaseJitterMs));
+				}
 				const changed = wake !== 'timer';
 				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
 				if (changed || round % 8 === 0) status = this.spool.status(id);
@@ -261,6 +272,7 @@ export class InboxStore {
 		plan: Plan<T>,
 		batches: ClaimedBatch[],
 		known?: Written,
+		commitAfter?: Promise<unknown>,
 	): Promise<{ result: T; written: Written | undefined }> {
 		const read = known ? undefined : readFileNoFollowSync(this.path);
 		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
@@ -287,7 +299,10 @@ export class InboxStore {
 				throw errors.inboxTooLarge(this.path, bytes, this.#options.maxInboxBytes);
 			const { fileMode: mode, fsync } = this.#options;
 			try {
-				await writeFileAtomic(this.path, next, { mode, fsync, beforeCommit: () => lock.assertHeld() });
+				const beforeCommit = commitAfter ? () => commitAfter.then(() => lock.assertHeld()) : () => lock.assertHeld();
+				// A rewrite that only removes entries (ack, clear, repair) need not flush its directory entry: an
+				// earlier version coming back after a power cut has every entry it has, and readers skip repeats.
+				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory: added.length > 0, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
 				if (wasCommitted(error)) this.spool.settle(committed, rejected);

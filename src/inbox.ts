@@ -39,6 +39,16 @@ export interface OperationOptions {
 	timeoutMs?: number;
 }
 
+/** Options of `Inbox.send`. */
+export interface SendOptions extends OperationOptions {
+	/**
+	Make the entry visible only after this settles: the write is prepared meanwhile (lock taken, file written and
+	flushed), then committed once it resolves, or abandoned (nothing written, `send` rejects with its reason) if it
+	rejects. For an entry that must follow another durable step without waiting for it first.
+	*/
+	commitAfter?: Promise<unknown>;
+}
+
 /** An element of the inbox that is not a valid entry; it is reported and kept in the file. */
 export interface InvalidEntryEvent {
 	path: string;
@@ -109,7 +119,8 @@ export class Inbox extends EventEmitter<InboxEvents> {
 	Append one entry. Resolves with its `msg_id` once it is durable on disk; rejects with a typed error
 	(and nothing written) on invalid input, size limits, lock timeout or abort.
 	*/
-	async send(input: OutgoingEntry, options: OperationOptions = {}): Promise<string> {
+	async send(input: OutgoingEntry, options: SendOptions = {}): Promise<string> {
+		options.commitAfter?.catch(() => {}); // observed once the write reaches it: a rejection before then is not unhandled
 		const built: BuildResult = buildEntry(input);
 		if (!built.ok) throw errors.invalidEntry(this.path, built.reason);
 		const bytes = Buffer.byteLength(JSON.stringify(built.entry, null, 2)) + perEntryOverhead;
@@ -131,11 +142,15 @@ export class Inbox extends EventEmitter<InboxEvents> {
 					reject(error);
 				},
 			};
-			queueFor<PendingSend>(this.path).enqueue(pending, (batch) => this.#writeBatch(batch));
+			const queue = queueFor<PendingSend>(this.path);
+			// A held-back entry is written on its own: its condition must not decide the fate of other sends.
+			const { commitAfter } = options;
+			if (commitAfter) void queue.schedule(() => this.#writeBatch([pending], commitAfter));
+			else queue.enqueue(pending, (batch) => this.#writeBatch(batch));
 		});
 	}
 
-	async #writeBatch(batch: PendingSend[]): Promise<void> {
+	async #writeBatch(batch: PendingSend[], commitAfter?: Promise<unknown>): Promise<void> {
 		let live = batch;
 		while (live.length > 0) {
 			try {
@@ -145,6 +160,7 @@ export class Inbox extends EventEmitter<InboxEvents> {
 						deadline: Math.min(...live.map((item) => item.deadline)),
 						shouldContinue: () => !live.some((item) => item.signal?.aborted),
 					},
+					commitAfter,
 				);
 				for (const item of live) item.resolve(item.entry.msg_id as string);
 				return;

@@ -29,7 +29,14 @@ export type { BuildResult, InboxEntry, OutgoingEntry } from './entry.js';
 export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
 export { isMailboxError, MailboxError } from './errors.js';
-export type { InboxEvents, InboxOptions, InboxSnapshot, InvalidEntryEvent, OperationOptions } from './inbox.js';
+export type {
+	InboxEvents,
+	InboxOptions,
+	InboxSnapshot,
+	InvalidEntryEvent,
+	OperationOptions,
+	SendOptions,
+} from './inbox.js';
 export { Inbox } from './inbox.js';
 export type { QuarantineEvent } from './inbox-store.js';
 export type { WatchOptions } from './inbox-watch.js';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog, AuditRecord, DecidedBy } from './audit-log.js';
 import type { OutgoingEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
-import type { OperationOptions } from './inbox.js';
+import type { OperationOptions, SendOptions } from './inbox.js';
 import type { AnswerClaim, PendingRecord, PendingStore, RequestKind } from './pending-store.js';
 import { alwaysAllowRuleFor, Policy } from './policy/policy.js';
 import type { MatchContext } from './policy/rule.js';
@@ -118,9 +118,19 @@ export class Answerer {
 			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
 			claimedAt: Date.now(),
 		};
-		await this.#ctx.store.claim(record.key, claim);
+		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
+		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
+		const claimed = this.#ctx.store.claim(record.key, claim);
+		const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
+		finished.catch(() => {}); // handled below, once the claim has settled
 		try {
-			return await this.finish(record, claim, options);
+			await claimed;
+		} catch (error) {
+			await finished.catch(() => {}); // abandoned: nothing was delivered
+			throw error;
+		}
+		try {
+			return await finished;
 		} catch (error) {
 			this.#ctx.onUnfinished?.(record, error);
 			throw error;
@@ -173,14 +183,18 @@ export class Answerer {
 		return { text: encodeFrame(frame), persistRules, persistUpdates };
 	}
 
-	/** Complete a claimed answer: persist "always" rules, log, deliver (skipped when recovering and already in the inbox), finish. */
+	/**
+	Complete a claimed answer: persist "always" rules, deliver (skipped when recovering and already in the inbox), log,
+	finish. With `commitAfter` (the claim still being made), nothing takes effect unless it resolves.
+	*/
 	async finish(
 		record: PendingRecord,
 		claim: AnswerClaim,
-		options: OperationOptions & { recovering?: boolean } = {},
+		options: SendOptions & { recovering?: boolean } = {},
 	): Promise<AnswerResult> {
 		const { store, audit } = this.#ctx;
 		if (claim.persistRules || claim.persistUpdates) {
+			await options.commitAfter;
 			const policy = await this.#policyFor();
 			for (const rule of claim.persistRules ?? []) await policy.allowAlways(rule);
 			if (claim.persistUpdates) await policy.persistUpdates(claim.persistUpdates);
@@ -208,7 +222,7 @@ export class Answerer {
 		return this.#policy;
 	}
 
-	async #deliver(record: PendingRecord, claim: AnswerClaim, options: OperationOptions & { recovering?: boolean }) {
+	async #deliver(record: PendingRecord, claim: AnswerClaim, options: SendOptions & { recovering?: boolean }) {
 		const inbox = this.#ctx.team.inbox(record.worker);
 		if (options.recovering && (await inbox.read()).some((entry) => entry.msg_id === claim.msgId)) return;
 		let entry: OutgoingEntry = {

@@ -17,6 +17,7 @@ import {
 } from './paths.js';
 import {
 	assertConfig,
+	ConfigCache,
 	leaderNameOf,
 	memberColors,
 	readConfigFile,
@@ -68,6 +69,7 @@ export class Team {
 	readonly #options: TeamOptions;
 	readonly #dirMode: number;
 	#inboxDirectoryReady: Promise<string> | undefined;
+	readonly #config = new ConfigCache();
 
 	private constructor(name: string, options: TeamOptions) {
 		this.name = name;
@@ -117,9 +119,9 @@ export class Team {
 		return team;
 	}
 
-	/** A fresh read of `config.json`. */
+	/** `config.json` as it is now (a read of a file unchanged since the last one may be reused: treat it as read-only). */
 	async readConfig(): Promise<TeamConfig> {
-		const first = await readConfigFile(this.configPath);
+		const first = await this.#config.read(this.configPath);
 		if (first.ok || first.missing) return assertConfig(first, this.configPath, this.name);
 		// Claude Code rewrites config.json in place, so an unlocked read can see a torn write: retry under its lock.
 		return this.#withConfigLock({}, async () =>

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveTeamsRoot, sanitizePathComponent, sanitizeTeamDirName, Team } from '../src/index.js';
@@ -91,6 +91,28 @@ describe('Team.create and open', () => {
 		await Team.create('alpha', { root: outside });
 		symlinkSync(path.join(outside, 'alpha'), path.join(root, 'alpha'));
 		await expect(Team.open('alpha', { root })).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
+	});
+});
+
+describe('config reads', () => {
+	it('reuses nothing across a change to config.json, even one in place keeping its size and mtime', async () => {
+		const root = tempDir();
+		const team = await Team.create('alpha', { root, members: [{ name: 'ann', cwd: '/src/aaa' }] });
+		// Settled long ago: a read of it may be reused while the file stays as it is.
+		const past = new Date(Date.now() - 60_000);
+		utimesSync(team.configPath, past, past);
+		expect((await team.members()).find((member) => member.name === 'ann')?.cwd).toBe('/src/aaa');
+		expect((await team.members()).find((member) => member.name === 'ann')?.cwd).toBe('/src/aaa');
+		// Claude Code rewrites in place; same size, and the mtime put back: only the change time tells.
+		const before = statSync(team.configPath);
+		writeFileSync(team.configPath, readFileSync(team.configPath, 'utf8').replace('/src/aaa', '/src/bbb'));
+		utimesSync(team.configPath, before.atime, before.mtime);
+		expect(statSync(team.configPath).size).toBe(before.size);
+		expect((await team.members()).find((member) => member.name === 'ann')?.cwd).toBe('/src/bbb');
+		// A corrupt rewrite is reported, not hidden behind the last good read.
+		writeFileSync(team.configPath, '{"name": ');
+		utimesSync(team.configPath, past, past);
+		await expect(team.members()).rejects.toMatchObject({ code: 'CORRUPT_CONFIG' });
 	});
 });
 

@@ -276,6 +276,7 @@ describe('Leader intake and exactly-once answers', () => {
 		});
 		expect(await first).toMatchObject({ behavior: 'allow' });
 
+		const rejected = collect<RejectedResponse>(worker, 'rejected');
 		const second = worker.requestPermission(bash('b', 'toolu_2'));
 		const raced = await nextRequest(requests);
 		const [listed] = await Leader.listPending(team);
@@ -293,6 +294,10 @@ describe('Leader intake and exactly-once answers', () => {
 		const decision = (won[0] as PromiseFulfilledResult<{ decision: string }>).value.decision;
 		expect((await second).behavior).toBe(decision);
 		expect((await audit(team)).filter((line) => line.requestId === raced.requestId)).toHaveLength(1);
+		// The losers prepared their deliveries while claiming: none may have reached the worker (it would be `late`).
+		await worker.flushed();
+		expect(await team.inbox('ann').read()).toEqual([]);
+		expect(rejected).toEqual([]);
 		await expect(Leader.answer(team, 'perm-1-nosuch1', { behavior: 'allow' })).rejects.toMatchObject({
 			code: 'REQUEST_NOT_FOUND',
 		});

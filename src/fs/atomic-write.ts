@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { errors } from '../errors.js';
+import { errors, isMailboxError } from '../errors.js';
 import { closeSync, fsync as fsyncFd, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from './fs-seam.js';
 
 export interface AtomicWriteOptions {
@@ -14,8 +14,17 @@ export interface AtomicWriteOptions {
 	@default true
 	*/
 	fsync?: boolean;
-	/** Last check before the rename makes the write visible; throwing here abandons the write. */
-	beforeCommit?: () => void;
+	/**
+	Also flush the directory entry (with `fsync`). Skip it for a rewrite that only removes content: after a power cut
+	the previous version may come back, which then holds nothing the new one lacks.
+	@default true
+	*/
+	syncDirectory?: boolean;
+	/**
+	Last check before the rename makes the write visible; throwing (or rejecting) here abandons the write. Awaited when
+	it returns a promise, so the write can be prepared while something it must follow is still being made durable.
+	*/
+	beforeCommit?: () => void | Promise<void>;
 }
 
 // Same temp-name shape Claude Code uses, so both sides' cleanup and watch filters recognise it.
@@ -30,7 +39,7 @@ Replace `target` so that readers see either the old or the new bytes, never a mi
 temp file in the same directory, fsync, rename, fsync of the directory.
 */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}) {
-	const { mode = 0o600, fsync = true, beforeCommit } = options;
+	const { mode = 0o600, fsync = true, syncDirectory = true, beforeCommit } = options;
 	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
 	// Small local calls are made synchronously (a thread-pool round trip costs more than the call itself, and this
 	// runs while other writers wait for the lock); only the fsyncs, which can take milliseconds, go to the pool.
@@ -42,17 +51,18 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 		const written = fd;
 		fd = undefined; // never closed twice: a failed close has released the descriptor all the same
 		closeSync(written);
-		beforeCommit?.();
+		const check = beforeCommit?.();
+		if (check) await check;
 		renameSync(temp, target);
 	} catch (error) {
 		if (fd !== undefined) closeQuietly(fd);
 		unlinkQuietly(temp); // never created, or already renamed, or nothing more can be done
-		if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')) {
+		if (isErrno(error)) {
 			throw errors.io('write', target, error);
 		}
 		throw error;
 	}
-	if (!fsync) return;
+	if (!fsync || !syncDirectory) return;
 	try {
 		await fsyncDirectory(path.dirname(target));
 	} catch (error) {
@@ -64,6 +74,12 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 }
 
 const committed = new WeakSet<object>();
+
+/** A Node.js system error (ENOSPC, EACCES, …), as opposed to ours or one thrown by a `beforeCommit` check. */
+function isErrno(error: unknown): error is NodeJS.ErrnoException {
+	if (isMailboxError(error) || !(error instanceof Error) || !('code' in error)) return false;
+	return typeof error.code === 'string' && error.code.startsWith('E');
+}
 
 /**
 Whether `error` came from a write that was nevertheless committed: the new bytes are visible (the rename happened)

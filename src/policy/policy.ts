@@ -9,7 +9,8 @@ persisted: a `setMode` update is never written (a mode change must not outlive t
 directory updates are not modelled here. Without a rules file, "always" rules live in the object's memory only.
 */
 
-import { mkdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -241,8 +242,9 @@ export class Policy {
 
 	async #stampOf(): Promise<string> {
 		try {
-			const { mtimeMs, size, ino } = await stat(this.rulesFile as string);
-			return `${mtimeMs}:${size}:${ino}`;
+			// A small local call: made on every request the policy decides, where a thread-pool round trip costs more.
+			const { mtimeMs, ctimeMs, size, ino } = statSync(this.rulesFile as string);
+			return `${mtimeMs}:${ctimeMs}:${size}:${ino}`;
 		} catch {
 			return 'absent';
 		}
