@@ -113,39 +113,58 @@ export class Channel<T> {
 	}
 }
 
+/** Options of {@link Batcher}. */
+export interface BatcherOptions {
+	/** Longest wait, in ms, between the first item of a batch and its flush. @default 0 (the next turn of the event loop) */
+	maxDelayMs?: number;
+	/** Flush sooner once no item has been added for this long, in ms. @default maxDelayMs */
+	quietMs?: number;
+}
+
 /**
 Gathers items added in the same turn of the event loop (and while a flush runs) into one `flush` call each.
-With `delayMs`, it waits that long after the first item, so a burst of work finishes before the flush competes
-with it (acks, for instance, rewrite the very inbox the next answer is about to arrive in).
+With a delay, it waits for a lull (`quietMs` without a new item) or at most `maxDelayMs` after the first item, so a
+burst of work finishes before the flush competes with it (acks, for instance, rewrite the very inbox the next answer
+is about to arrive in).
 */
 export class Batcher<T> {
 	readonly #flush: (batch: T[]) => Promise<void>;
-	readonly #delayMs: number;
+	readonly #maxDelayMs: number;
+	readonly #quietMs: number;
 	readonly #items: T[] = [];
 	#running: Promise<void> | undefined;
 	#wake: (() => void) | undefined;
+	#quiet: NodeJS.Timeout | undefined;
 
 	/** `flush` must not reject; report failures from inside it. */
-	constructor(flush: (batch: T[]) => Promise<void>, options: { delayMs?: number } = {}) {
+	constructor(flush: (batch: T[]) => Promise<void>, options: BatcherOptions = {}) {
 		this.#flush = flush;
-		this.#delayMs = options.delayMs ?? 0;
+		this.#maxDelayMs = options.maxDelayMs ?? 0;
+		this.#quietMs = Math.min(options.quietMs ?? this.#maxDelayMs, this.#maxDelayMs);
 	}
 
 	add(item: T): void {
 		this.#items.push(item);
+		if (this.#wake && this.#quietMs < this.#maxDelayMs) {
+			const wake = this.#wake;
+			clearTimeout(this.#quiet);
+			this.#quiet = setTimeout(wake, this.#quietMs);
+		}
 		this.#running ??= (async () => {
 			await new Promise<void>((resolve) => {
-				if (this.#delayMs <= 0) {
+				if (this.#maxDelayMs <= 0) {
 					setImmediate(resolve);
 					return;
 				}
-				const timer = setTimeout(resolve, this.#delayMs);
+				const timer = setTimeout(() => this.#wake?.(), this.#maxDelayMs);
 				this.#wake = () => {
 					clearTimeout(timer);
+					clearTimeout(this.#quiet);
+					this.#wake = undefined;
 					resolve();
 				};
+				if (this.#quietMs < this.#maxDelayMs) this.#quiet = setTimeout(this.#wake, this.#quietMs);
 			});
-			this.#wake = undefined;
 			while (this.#items.length > 0) await this.#flush(this.#items.splice(0));
 			this.#running = undefined;
 		})();
@@ -159,13 +178,13 @@ export class Batcher<T> {
 }
 
 /**
-Acks in bursts: entries added within `delayMs` of each other are removed by one `ack` call (one locked rewrite).
+Acks in bursts: entries handled until a lull (or `maxDelayMs`) are removed by one `ack` call (one locked rewrite).
 `ack` must not reject; report failures from inside it.
 */
 export function ackBatcher<T>(
 	ack: (batch: T[]) => Promise<unknown>,
 	onError: (error: unknown) => void,
-	delayMs: number,
+	options: BatcherOptions,
 ) {
-	return new Batcher<T>((batch) => ack(batch).then(() => {}, onError), { delayMs });
+	return new Batcher<T>((batch) => ack(batch).then(() => {}, onError), options);
 }

@@ -1,14 +1,15 @@
 /**
 The leader's decision log: append-only JSON lines in `<team dir>/swarm-mailbox/audit.jsonl`, one line per answered
-request. Each line goes out in a single `write(2)` on a descriptor opened with `O_APPEND`, so concurrent appenders (a
-leader and a CLI) never interleave inside a line, and a killed process leaves either a whole line or none.
+request. Lines go out in a single `write(2)` on a descriptor opened with `O_APPEND`, so concurrent appenders (a
+leader and a CLI) never interleave inside a line, and a killed process leaves whole lines or none.
 */
 
 import { constants } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { Batcher, type BatcherOptions } from './async-queue.js';
 import { errors } from './errors.js';
-import { open } from './fs/fs-seam.js';
+import { closeQuietly } from './fs/atomic-write.js';
+import { fsync, openSync, writeSync } from './fs/fs-seam.js';
 import { readFileNoFollow } from './fs/read-file.js';
 
 /** Who made a decision: the policy, a person through the Leader API, the ask timeout, input validation, or a CLI name. */
@@ -44,6 +45,17 @@ export interface AuditLogOptions {
 	fileMode?: number;
 	/** fsync each line before `append` resolves. @default true */
 	fsync?: boolean;
+	/**
+	Gather appends for up to this long (or until a lull) and write them with one fsync, instead of one per line.
+	@default undefined (each line written at once)
+	*/
+	batch?: BatcherOptions;
+}
+
+interface PendingLine {
+	line: Buffer;
+	resolve: () => void;
+	reject: (error: unknown) => void;
 }
 
 const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
@@ -58,27 +70,47 @@ export class AuditLog {
 	readonly path: string;
 	readonly #fileMode: number;
 	readonly #fsync: boolean;
+	readonly #batcher: Batcher<PendingLine> | undefined;
 
 	constructor(file: string, options: AuditLogOptions = {}) {
 		this.path = path.resolve(file);
 		this.#fileMode = options.fileMode ?? 0o600;
 		this.#fsync = options.fsync ?? true;
+		if (options.batch) {
+			this.#batcher = new Batcher<PendingLine>(async (items) => {
+				try {
+					await this.#write(Buffer.concat(items.map((item) => item.line)));
+					for (const item of items) item.resolve();
+				} catch (error) {
+					for (const item of items) item.reject(error);
+				}
+			}, options.batch);
+		}
 	}
 
-	/** Append one record as one line, in one write. The directory must exist. */
-	async append(record: AuditRecord): Promise<void> {
+	/**
+	Append one record as one line. The directory must exist. With `batch`, lines arriving close together go out in one
+	write and one fsync (group commit); each call resolves once its own line is durable.
+	*/
+	append(record: AuditRecord): Promise<void> {
 		const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-		let handle: FileHandle | undefined;
+		if (!this.#batcher) return this.#write(line);
+		return new Promise<void>((resolve, reject) => this.#batcher?.add({ line, resolve, reject }));
+	}
+
+	async #write(lines: Buffer): Promise<void> {
+		let fd: number | undefined;
 		try {
-			handle = await open(this.path, appendFlags, this.#fileMode);
-			const { bytesWritten } = await handle.write(line, 0, line.length);
+			// Small local calls made synchronously; only the fsync goes to the thread pool.
+			fd = openSync(this.path, appendFlags, this.#fileMode);
+			const written = writeSync(fd, lines);
 			// Regular local files take a whole O_APPEND write at once; a short write means the disk is full.
-			if (bytesWritten !== line.length) throw new Error(`short write (${bytesWritten} of ${line.length} bytes)`);
-			if (this.#fsync) await handle.sync();
+			if (written !== lines.length) throw new Error(`short write (${written} of ${lines.length} bytes)`);
+			if (this.#fsync) await fsync(fd);
 		} catch (error) {
 			throw errors.io('append to', this.path, error);
 		} finally {
-			await handle?.close();
+			if (fd !== undefined) closeQuietly(fd);
 		}
 	}
 

@@ -100,7 +100,11 @@ export class Answerer {
 		record: PendingRecord,
 		decision: AnswerDecision,
 		decidedBy: DecidedBy,
-		options: OperationOptions & { note?: string } = {},
+		options: OperationOptions & {
+			note?: string;
+			/** The request is not in the journal yet (decided as it is taken in): journal it with the claim. */
+			unjournaled?: boolean;
+		} = {},
 	): Promise<AnswerResult> {
 		const { text, persistRules, persistUpdates } = await this.#prepare(record, decision);
 		const message = decision.behavior === 'deny' ? decision.message || 'Permission denied' : options.note;
@@ -120,7 +124,7 @@ export class Answerer {
 		};
 		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
 		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
-		const claimed = this.#ctx.store.claim(record.key, claim);
+		const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
 		const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
 		finished.catch(() => {}); // handled below, once the claim has settled
 		try {
@@ -199,13 +203,17 @@ export class Answerer {
 			for (const rule of claim.persistRules ?? []) await policy.allowAlways(rule);
 			if (claim.persistUpdates) await policy.persistUpdates(claim.persistUpdates);
 		}
-		await this.#deliver(record, claim, options);
 		// Logged after delivery, to keep the log off the worker's wait: the claim already holds the decision durably,
 		// and the journal entry stays until the line is written, so a crash in between is logged by the recovery.
-		if (audit && !(options.recovering && (await audit.has(claim.msgId)))) {
-			await audit.append(auditRecordOf(record, claim));
+		// A logged answer was delivered, so the line also tells a recovery that nothing is left to send.
+		const logged = options.recovering && audit !== undefined && (await audit.has(claim.msgId));
+		if (!logged) {
+			await this.#deliver(record, claim, options);
+			await audit?.append(auditRecordOf(record, claim));
 		}
-		await store.complete(record.key);
+		// With a log, the journal entry's removal need not be flushed: if a power cut brings it back, its line shows
+		// the answer went out.
+		await store.complete(record.key, { durable: audit === undefined });
 		this.#ctx.onFinished?.(record, claim);
 		const result: AnswerResult = {
 			requestId: record.requestId,

@@ -98,11 +98,10 @@ export class Decider {
 	async takeIn(record: PendingRecord, ack: () => void): Promise<void> {
 		const verdict = await verdictFor(this.#team, this.#policy, record);
 		if (verdict) {
-			// Decided at once: the entry stays in the inbox until the answer is out, so a crash before that loses
-			// nothing (the entry is taken in again, or the journal finishes the claimed answer), and the journal
-			// entry needs no fsync. The worker's wait is then one claim and one delivery long.
-			await this.#store.record(record, { durable: false });
-			await this.#answer(record, verdict);
+			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the answer
+			// is out, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
+			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
+			await this.#answer(record, verdict, true);
 			ack();
 			return;
 		}
@@ -115,12 +114,12 @@ export class Decider {
 	/** A journaled request (recovery): answer it by policy, or offer it to a person. */
 	async decide(record: PendingRecord): Promise<void> {
 		const verdict = await verdictFor(this.#team, this.#policy, record);
-		if (verdict) await this.#answer(record, verdict);
+		if (verdict) await this.#answer(record, verdict, false);
 		else this.#asks.offer(record);
 	}
 
-	async #answer(record: PendingRecord, { decision, decidedBy, note }: Verdict): Promise<void> {
-		await this.#answerer.answer(record, decision, decidedBy, { note }).catch((error: unknown) => {
+	async #answer(record: PendingRecord, { decision, decidedBy, note }: Verdict, unjournaled: boolean): Promise<void> {
+		await this.#answerer.answer(record, decision, decidedBy, { note, unjournaled }).catch((error: unknown) => {
 			if (!isMailboxError(error, 'ALREADY_ANSWERED')) throw error;
 		});
 	}

@@ -24,7 +24,13 @@ export type { DroppedRequest, LeaderEvents, LeaderOptions } from './leader-optio
 export type { RemoteAnswerOptions } from './leader-remote.js';
 
 const MAX_CONCURRENT_INTAKE = 32;
-const ACK_DELAY_MS = 25;
+/**
+Decisions are logged in groups (one fsync per group): each line's fsync would otherwise compete with the next
+request's claim and delivery for the file system's journal. A request stays in the journal until its line is written.
+*/
+const AUDIT_BATCH = { quietMs: 5, maxDelayMs: 50 };
+/** Acks wait for a pause (or at most a quarter second), so they seldom make a worker's next request wait for the lock. */
+const ACKS = { quietMs: 25, maxDelayMs: 250 };
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {
@@ -43,7 +49,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #acks = ackBatcher<InboxEntry>(
 		(batch) => this.team.inbox(this.name).ack(batch),
 		(error) => this.#fail(error),
-		ACK_DELAY_MS,
+		ACKS,
 	);
 	#watcher: InboxWatcher | undefined;
 	#loop: Promise<void> | undefined;
@@ -65,7 +71,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			leaderName: this.name,
 			signer: options.signer,
 			policy: options.policy,
-			audit: options.auditLog === false ? undefined : new AuditLog(auditLogPath(team.directory)),
+			audit:
+				options.auditLog === false ? undefined : new AuditLog(auditLogPath(team.directory), { batch: AUDIT_BATCH }),
 			onFinished: (record, claim) => {
 				this.#asks.settle(record.key);
 				this.emit('decided', auditRecordOf(record, claim));

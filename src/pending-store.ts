@@ -7,6 +7,7 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 - `<id>.answer` — the claim on the one answer: created exclusively (hard link of a complete temp file, so it is
   never seen half-written), holding the decision and the response entry (msg_id, timestamp, text) fixed up front.
   A request with both files was claimed but maybe not delivered: the response is re-sent as the same entry.
+  A request the policy decides as it is taken in gets both names at once, for one file holding both shapes.
 - After delivery the `.json` is removed; the `.answer` stays as a tombstone, so a late second answer still gets
   `ALREADY_ANSWERED` and a re-delivered request is recognised as a duplicate. Old tombstones are pruned.
 
@@ -17,9 +18,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errors } from './errors.js';
-import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from './fs/atomic-write.js';
-import { readdir, stat, unlink } from './fs/fs-seam.js';
-import { readFileNoFollow } from './fs/read-file.js';
+import { fsyncDirectory, isTempFile, linkNewFile, unlinkQuietly, writeFileAtomic } from './fs/atomic-write.js';
+import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from './fs/fs-seam.js';
+import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from './paths.js';
 import type { PermissionRequestFrame, SandboxPermissionRequestFrame } from './protocol/frames.js';
 import type { Team } from './team.js';
@@ -137,21 +138,20 @@ export class PendingStore {
 	async has(key: string): Promise<boolean> {
 		await this.prepare();
 		if (existsSync(this.#file(key, '.answer'))) return true;
-		// A record torn by a power cut (it is written without fsync when its inbox entry stays) does not count:
-		// the entry is taken in again and the record rewritten.
+		// An unreadable record (damaged by hand, or by a file system that lost it) does not count: the entry is
+		// taken in again and the record rewritten.
 		return parseJson<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
 	}
 
 	/**
-	Journal a request (callers check `has()` first: the exclusive claim, not this, makes the one answer).
-	`durable: false` skips the fsyncs, for a request whose inbox entry stays until it is answered (a crash then
-	loses nothing: the entry is taken in again).
+	Journal a request for a person to decide (callers check `has()` first: the exclusive claim, not this, makes the one
+	answer). A request decided at once is journaled by `claim(…, {record})` instead.
 	*/
-	async record(record: PendingRecord, options: { durable?: boolean } = {}): Promise<void> {
+	async record(record: PendingRecord): Promise<void> {
 		await this.prepare();
 		await writeFileAtomic(this.#file(record.key, '.json'), JSON.stringify(record), {
 			mode: this.#fileMode,
-			fsync: this.#fsync && options.durable !== false,
+			fsync: this.#fsync,
 		});
 	}
 
@@ -197,29 +197,66 @@ export class PendingStore {
 
 	/**
 	Take the one answer of a request. Exactly one caller across all processes succeeds.
-	@throws {MailboxError} `ALREADY_ANSWERED` when it was claimed before; `REQUEST_NOT_FOUND` when it is not journaled.
+	With `record` (a request decided as it is taken in, not journaled yet), one file serves as both: it holds the
+	fields of the record and of the claim, and is linked as `<id>.json`, then as `<id>.answer`.
+	@throws {MailboxError} `ALREADY_ANSWERED` when it was claimed (or, with `record`, journaled) before;
+	`REQUEST_NOT_FOUND` when it is not journaled.
 	*/
-	async claim(key: string, claim: AnswerClaim): Promise<void> {
+	async claim(key: string, claim: AnswerClaim, options: { record?: PendingRecord } = {}): Promise<void> {
 		await this.prepare();
+		const journal = this.#file(key, '.json');
 		const target = this.#file(key, '.answer');
-		if (!(await readFileNoFollow(this.#file(key, '.json')))) {
+		const { record } = options;
+		if (record) {
+			// Both shapes share their common fields (version, requestId, worker) with equal values.
+			const both = Buffer.from(JSON.stringify({ ...record, ...claim }));
+			let linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+			// An unreadable record in the way (damaged, or left unflushed by an older version) is moved aside, once.
+			if (linked === 0 && this.#setAsideUnreadable(journal)) {
+				linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+			}
+			if (linked === 2) return;
+			if (linked === 1) unlinkQuietly(journal); // claimed by another process: that one finishes it
+			throw errors.alreadyAnswered(claim.requestId, linked === 0 ? journal : target);
+		}
+		if (!(await readFileNoFollow(journal))) {
 			if (await readFileNoFollow(target)) throw errors.alreadyAnswered(claim.requestId, target);
 			throw errors.requestNotFound(claim.requestId, this.directory);
 		}
-		if (!(await linkNewFile(target, Buffer.from(JSON.stringify(claim)), this.#fileMode, this.#fsync))) {
+		if ((await linkNewFile([target], Buffer.from(JSON.stringify(claim)), this.#fileMode, this.#fsync)) === 0) {
 			throw errors.alreadyAnswered(claim.requestId, target);
 		}
 	}
 
-	/** Mark a claimed request delivered: its record goes, its claim stays as a tombstone. */
-	async complete(key: string): Promise<void> {
+	/**
+	Rename an unparseable `<key>.json` to `<key>.json.unreadable-<time>` (kept for a person to look at, never
+	overwritten). Every writer of ours makes a record visible only complete, so such a file is no live record.
+	*/
+	#setAsideUnreadable(journal: string): boolean {
+		const read = readFileNoFollowSync(journal);
+		if (!read || parseJson<PendingRecord>(read.bytes) !== undefined) return false;
+		// Only the very file just read: a record someone wrote meanwhile has another inode, and stays.
+		if (statSync(journal, { throwIfNoEntry: false })?.ino !== read.stats.ino) return false;
 		try {
-			await unlink(this.#file(key, '.json'));
+			renameSync(journal, `${journal}.unreadable-${Date.now()}`);
+			return true;
+		} catch {
+			return false;
+		}
+	}
+
+	/**
+	Mark a claimed request delivered: its record goes, its claim stays as a tombstone. `durable: false` skips the
+	directory flush, for a caller that can tell a finished request from the log should the record come back.
+	*/
+	async complete(key: string, options: { durable?: boolean } = {}): Promise<void> {
+		try {
+			unlinkSync(this.#file(key, '.json')); // a small local call: cheaper than a thread-pool round trip
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
 				throw errors.io('remove', this.#file(key, '.json'), error);
 		}
-		if (this.#fsync) await fsyncDirectory(this.directory);
+		if (this.#fsync && options.durable !== false) await fsyncDirectory(this.directory);
 	}
 
 	/** Remove tombstones of finished requests, and stray temp files, older than `retentionMs`. */

@@ -377,6 +377,10 @@ describe('Leader restarts', () => {
 		await restarted.start();
 		await until(() => decided.length === 1, 'the request answered');
 		expect(decided[0]?.requestId).toBe(frame.request_id);
+		// The unreadable record was kept aside, not overwritten.
+		const kept = readdirSync(pendingDirectoryOf(team)).filter((name) => name.startsWith(`${key}.json.unreadable-`));
+		expect(kept).toHaveLength(1);
+		expect(readFileSync(path.join(pendingDirectoryOf(team), kept[0] as string), 'utf8')).toBe('');
 	});
 
 	it('a running leader finishes an answer claimed by a CLI that died before delivering it', async () => {
@@ -423,11 +427,23 @@ describe('Leader restarts', () => {
 		const { msgId } = await request.approve();
 		expect(await outcome).toMatchObject({ behavior: 'allow' });
 		await worker.flushed();
-		writeFileSync(journal, saved); // as if the leader died between delivering and finishing
 		await leader.close();
+		const pendingJson = () => readdirSync(pendingDirectoryOf(team)).filter((name) => name.endsWith('.json'));
+		// As if the leader died after logging the answer, before removing the record (or a power cut brought the
+		// unflushed removal back): the logged msg_id shows it was delivered, so nothing is sent again.
+		writeFileSync(journal, saved);
+		const first = track(new Leader(team));
+		await first.start();
+		await first.close();
+		expect(pendingJson()).toEqual([]);
+		expect(await audit(team)).toHaveLength(1);
+		expect(await team.inbox('ann').read()).toEqual([]);
+		// As if it died between delivering and logging: the same entry is sent again, and logged once.
+		writeFileSync(journal, saved);
+		writeFileSync(auditLogPath(team.directory), '');
 		const restarted = track(new Leader(team));
 		await restarted.start();
-		expect(readdirSync(pendingDirectoryOf(team)).filter((name) => name.endsWith('.json'))).toEqual([]);
+		expect(pendingJson()).toEqual([]);
 		expect(await audit(team)).toHaveLength(1);
 		// The same entry again: the running worker has already seen that msg_id and never acts on it twice.
 		expect((await team.inbox('ann').read()).map((entry) => entry.msg_id)).toEqual([msgId]);

@@ -89,11 +89,12 @@ export function wasCommitted(error: unknown): boolean {
 	return typeof error === 'object' && error !== null && committed.has(error);
 }
 
-function unlinkQuietly(file: string): void {
+/** Remove a file, ignoring a failure (it is gone already, or nothing more can be done). */
+export function unlinkQuietly(file: string): void {
 	try {
 		unlinkSync(file);
 	} catch {
-		// the write already failed; that is the error worth reporting
+		// a cleanup: whatever failed before is the error worth reporting
 	}
 }
 
@@ -164,28 +165,40 @@ export async function writeNewFile(
 }
 
 /**
-Create `target` exclusively and never half-written: the bytes go to a temp file that is hard-linked into place (the
-link fails with EEXIST if `target` exists); the data is flushed before the link, the directory entry after it.
-Resolves `false`, creating nothing, when `target` already exists.
+Create a file exclusively and never half-written: the bytes go to a temp file that is hard-linked into place under each
+of `targets` in turn (one directory), a link failing with EEXIST where the name exists. The data is flushed before the
+links, the directory entries after them. Resolves with how many names were linked: all, or those before the first that
+already existed (they stay; nothing is linked after it).
 */
-export async function linkNewFile(target: string, data: Uint8Array, mode = 0o600, fsync = true): Promise<boolean> {
-	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
+export async function linkNewFile(
+	targets: readonly string[],
+	data: Uint8Array,
+	mode = 0o600,
+	fsync = true,
+): Promise<number> {
+	const [first] = targets;
+	if (first === undefined) return 0;
+	const temp = `${first}.tmp.${randomBytes(4).toString('hex')}`;
 	let fd: number | undefined;
+	let linked = 0;
 	try {
 		fd = openSync(temp, 'wx', mode);
 		writeFileSync(fd, data);
-		// Data first: a power cut must never leave the name pointing at an empty file (an unreadable claim).
+		// Data first: a power cut must never leave a name pointing at an empty file (an unreadable claim).
 		if (fsync) await fsyncFd(fd);
-		try {
-			linkSync(temp, target);
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-			throw error;
+		for (const target of targets) {
+			try {
+				linkSync(temp, target);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code === 'EEXIST') break;
+				throw error;
+			}
+			linked++;
 		}
-		if (fsync) await fsyncDirectory(path.dirname(target));
-		return true;
+		if (fsync && linked > 0) await fsyncDirectory(path.dirname(first));
+		return linked;
 	} catch (error) {
-		throw errors.io('create', target, error);
+		throw errors.io('create', targets[linked] ?? first, error);
 	} finally {
 		if (fd !== undefined) closeQuietly(fd);
 		unlinkQuietly(temp);

@@ -34,6 +34,7 @@ const direct = {
 	closeSync: fs.closeSync,
 	readFileSync: fs.readFileSync,
 	writeFileSync: fs.writeFileSync,
+	writeSync: fs.writeSync,
 	fstatSync: fs.fstatSync,
 	statSync: fs.statSync,
 	renameSync: fs.renameSync,
@@ -45,7 +46,6 @@ const direct = {
 	rmdirSync: fs.rmdirSync,
 	utimesSync: fs.utimesSync,
 	fsync: promisify(fs.fsync),
-	open: fsp.open,
 	unlink: fsp.unlink,
 	readdir: fsp.readdir,
 	stat: fsp.stat,
@@ -55,6 +55,8 @@ export let openSync = direct.openSync;
 export let closeSync = direct.closeSync;
 export let readFileSync = direct.readFileSync;
 export let writeFileSync = direct.writeFileSync;
+/** One `write(2)` (appends to an `O_APPEND` descriptor must not be split). */
+export let writeSync = direct.writeSync;
 export let fstatSync = direct.fstatSync;
 export let statSync = direct.statSync;
 export let renameSync = direct.renameSync;
@@ -64,7 +66,6 @@ export let rmSync = direct.rmSync;
 export let readdirSync = direct.readdirSync;
 /** fsync of a descriptor, on the thread pool (the only step that can take milliseconds). */
 export let fsync = direct.fsync;
-export let open = direct.open;
 export let unlink = direct.unlink;
 export let readdir = direct.readdir;
 export let stat = direct.stat;
@@ -95,8 +96,8 @@ Install `faults` (or remove it with `undefined`). Every later call of the bindin
 export function setFileSystemFaults(faults: FileSystemFaults | undefined): void {
 	openFiles.clear();
 	if (!faults) {
-		({ openSync, closeSync, readFileSync, writeFileSync, fstatSync, statSync, renameSync, linkSync } = direct);
-		({ unlinkSync, rmSync, readdirSync, fsync, open, unlink, readdir, stat } = direct);
+		({ openSync, closeSync, readFileSync, writeFileSync, writeSync, fstatSync, statSync, renameSync } = direct);
+		({ linkSync, unlinkSync, rmSync, readdirSync, fsync, unlink, readdir, stat } = direct);
 		Object.assign(lockFileSystem, {
 			mkdirSync: direct.mkdirSync,
 			statSync: direct.statSync,
@@ -134,6 +135,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	};
 	readFileSync = sync('read', direct.readFileSync);
 	writeFileSync = sync('write', direct.writeFileSync);
+	writeSync = sync('write', direct.writeSync);
 	fstatSync = sync('stat', direct.fstatSync);
 	statSync = sync('stat', direct.statSync);
 	renameSync = sync('rename', direct.renameSync);
@@ -145,24 +147,6 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	unlink = async('unlink', direct.unlink);
 	readdir = async('readdir', direct.readdir);
 	stat = async('stat', direct.stat);
-	open = async (target: fs.PathLike, flags?: string | number, mode?: fs.Mode) => {
-		check('open', target);
-		const handle = await direct.open(target, flags, mode);
-		const file = String(target);
-		// A FileHandle's own write and sync, checked the same way (the audit log appends through one).
-		const { write, sync: syncHandle } = handle;
-		Object.assign(handle, {
-			write: (...args: unknown[]) => {
-				check('write', file);
-				return (write as (...a: unknown[]) => unknown).apply(handle, args);
-			},
-			sync: () => {
-				check('fsync', file);
-				return syncHandle.call(handle);
-			},
-		});
-		return handle;
-	};
 	Object.assign(lockFileSystem, {
 		mkdirSync: sync('mkdir', direct.mkdirSync),
 		statSync: sync('stat', direct.statSync),

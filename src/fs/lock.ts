@@ -77,9 +77,11 @@ interface Stamp {
 
 function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): HeldLock | undefined {
 	try {
-		if (Date.now() - statSync(lockPath).mtimeMs < staleMs) return undefined;
+		// Usually absent: asked not to throw, as an exception per send costs more than the call.
+		const held = statSync(lockPath, { throwIfNoEntry: false });
+		if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
 	} catch {
-		// Absent (or unreadable): let proper-lockfile decide.
+		// Unreadable: let proper-lockfile decide.
 	}
 	let compromise: MailboxError | undefined;
 	let stamp: Stamp | undefined;

@@ -10,6 +10,8 @@ export interface FaultRule {
 	path?: string;
 	/** And how the path ends. */
 	suffix?: string;
+	/** And a pattern the path matches. */
+	pattern?: RegExp;
 	/** 1-based index among the matching calls of the first faulty one. @default 1 */
 	nth?: number;
 	/** How many matching calls fail from `nth` on (`0`: all of them). @default 1 */
@@ -48,6 +50,7 @@ export function faultPlan(rules: readonly FaultRule[]): { faults: FileSystemFaul
 	const faults: FileSystemFaults = (op, file) => {
 		for (const [index, rule] of rules.entries()) {
 			if (rule.op !== op || !file.includes(rule.path ?? '') || !file.endsWith(rule.suffix ?? '')) continue;
+			if (rule.pattern && !rule.pattern.test(file)) continue;
 			const count = ++seen[index]!;
 			const first = rule.nth ?? 1;
 			const times = rule.times ?? 1;
