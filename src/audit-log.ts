@@ -6,7 +6,7 @@ leader and a CLI) never interleave inside a line, and a killed process leaves wh
 
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { Batcher, type BatcherOptions } from './async-queue.js';
+import { Batcher } from './async-queue.js';
 import { errors } from './errors.js';
 import { closeQuietly } from './fs/atomic-write.js';
 import { fsync, openSync, writeSync } from './fs/fs-seam.js';
@@ -46,10 +46,11 @@ export interface AuditLogOptions {
 	/** fsync each line before `append` resolves. @default true */
 	fsync?: boolean;
 	/**
-	Gather appends for up to this long (or until a lull) and write them with one fsync, instead of one per line.
+	Gather appends until a lull of `quietMs` (at most `maxDelayMs` after the first) and write them with one fsync,
+	instead of one per line. Durations in ms.
 	@default undefined (each line written at once)
 	*/
-	batch?: BatcherOptions;
+	batch?: { quietMs?: number; maxDelayMs: number };
 }
 
 interface PendingLine {

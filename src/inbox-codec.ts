@@ -147,3 +147,41 @@ export function appendToInboxText(previous: string, previousCount: number, added
 	const body = added.map((item) => `  ${JSON.stringify(item, null, 2).replaceAll('\n', '\n  ')}`).join(',\n');
 	return `${previous.slice(0, close).trimEnd()},\n${body}\n]`;
 }
+
+/** Bytes an entry adds to the 2-space array besides its own text (indent, comma, newline). */
+const entryOverhead = 4;
+
+/** The bytes `entry` adds to an inbox file as this codec writes it. */
+export function entryBytes(entry: unknown): number {
+	return Buffer.byteLength(JSON.stringify(entry, null, 2)) + entryOverhead;
+}
+
+/**
+The batches (spooled by other senders) that fit under `maxBytes` on top of a file of `currentBytes` holding `current`,
+skipping entries already present (a crashed combiner's leftovers); the others are rejected (too large to add).
+*/
+export function fitBatches<B extends { file: string; entries: unknown[]; leftover?: boolean }>(
+	batches: B[],
+	current: (readonly unknown[])[],
+	currentBytes: number,
+	maxBytes: number,
+): { committed: { file: string; entries: unknown[] }[]; rejected: B[] } {
+	const committed: { file: string; entries: unknown[] }[] = [];
+	const rejected: B[] = [];
+	const msgId = (item: unknown) => (item as { msg_id?: unknown } | null)?.msg_id;
+	// Only leftovers can repeat what is already in the file, so only they pay for the lookup.
+	const present = batches.some((batch) => batch.leftover) ? new Set(current.flat().map(msgId)) : undefined;
+	let size = currentBytes;
+	for (const batch of batches) {
+		const entries =
+			present && batch.leftover ? batch.entries.filter((entry) => !present.has(msgId(entry))) : batch.entries;
+		const bytes = entries.reduce<number>((sum, entry) => sum + entryBytes(entry), 0);
+		if (size + bytes > maxBytes) {
+			rejected.push(batch);
+			continue;
+		}
+		size += bytes;
+		committed.push({ file: batch.file, entries });
+	}
+	return { committed, rejected };
+}

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
 import { errors, isMailboxError } from './errors.js';
 import { wasCommitted, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
-import { appendToInboxText, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
+import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
 import { type ClaimedBatch, Spool } from './inbox-spool.js';
 
 export interface QuarantineEvent {
@@ -39,23 +38,6 @@ export interface TransactionState {
 }
 
 export type Mutation = { kind: 'none' } | { kind: 'append'; added: unknown[] } | { kind: 'replace'; items: unknown[] };
-/**
-Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
-sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
-*/
-function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
-	let watcher: FSWatcher | undefined;
-	const released = new Promise<boolean>((resolve) => {
-		try {
-			watcher = watch(lockPath, () => resolve(true));
-			watcher.on('error', () => resolve(true));
-		} catch {
-			resolve(true);
-		}
-	});
-	return { released, close: () => watcher?.close() };
-}
-
 interface Written {
 	text: string;
 	items: unknown[];
@@ -64,7 +46,7 @@ interface Written {
 export type Plan<T> = (state: TransactionState) => { mutation: Mutation; result: T };
 
 /** Changes nothing itself: run for the side effects every holder has (committing spooled batches, repairs). */
-const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
+export const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
 
 export interface TransactionOptions {
 	deadline: number;
@@ -75,11 +57,8 @@ export interface TransactionOptions {
 }
 
 const compromiseRetries = 3;
-const entryOverhead = 4;
-const spoolPollMaxMs = 50;
 const drainBudgetMs = 100;
 const drainGraceMs = 1;
-const releaseJitterMs = 2;
 
 /** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
 export class InboxStore {
@@ -87,6 +66,11 @@ export class InboxStore {
 	readonly lockPath: string;
 	readonly spool: Spool;
 	readonly #options: InboxStoreOptions;
+
+	/** The size limit of the file, in bytes (applies to writes that add entries). */
+	get maxInboxBytes(): number {
+		return this.#options.maxInboxBytes;
+	}
 
 	constructor(path: string, options: InboxStoreOptions) {
 		this.path = path;
@@ -195,78 +179,6 @@ export class InboxStore {
 		this.spool.unclaim(batches);
 	}
 
-	/**
-	Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder
-	(maybe this process) has committed them. Rejects only when they were not written.
-	*/
-	async append(entries: unknown[], options: TransactionOptions, commitAfter?: Promise<unknown>): Promise<void> {
-		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
-		const started = Date.now();
-		if (await this.tryTransact(appendPlan, false, commitAfter)) return;
-		// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
-		await commitAfter;
-		const id = await this.spool.deposit(entries);
-		const changes = this.spool.watchBatch(id);
-		let release: ReturnType<typeof watchRelease> | undefined;
-		try {
-			let delayMs = 10;
-			let status = this.spool.status(id);
-			for (let round = 1; ; round++) {
-				if (status === 'committed') return;
-				if (status === 'full') {
-					this.spool.forget(id);
-					throw errors.inboxTooLarge(this.path, undefined, this.#options.maxInboxBytes);
-				}
-				// Become the combiner if the lock is free: this commits our batch and everyone else's.
-				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
-				if (status === 'waiting' || status === 'claimed') {
-					let combined: { result: undefined } | undefined;
-					try {
-						combined = await this.tryTransact(noChange, true);
-					} catch (error) {
-						// Our commit failed and handed our batch back: take it out, so it is never written after we reject.
-						// If another holder claimed it meanwhile, its outcome is ours: wait for it.
-						if (wasCommitted(error) || this.spool.withdraw(id)) throw error;
-					}
-					if (combined) {
-						status = this.spool.status(id);
-						continue;
-					}
-				}
-				const giveUp =
-					Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
-				if (giveUp && status === 'waiting' && this.spool.withdraw(id)) {
-					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
-					throw errors.lockTimeout(this.lockPath, Date.now() - started);
-				}
-				// One watch per lock generation: it stays armed across waits until that holder releases.
-				release ??= watchRelease(this.lockPath);
-				const wake = await Promise.race([
-					changes.wait(delayMs * (0.5 + Math.random())).then((changed) => (changed ? 'batch' : 'timer')),
-					release.released.then(() => 'release' as const),
-				]);
-				if (wake === 'release') {
-					release.close();
-					release = undefined;
-				}
-				delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
-				// Every waiter wakes when the lock is released, but one combiner commits them all: wait a random
-				// instant, so the first to try claims the others' batches and they find theirs claimed instead of
-				// all racing for the lock (a thundering herd of mkdirs in one directory). A lone waiter goes at once.
-				if (wake === 'release' && this.spool.waiting() > 1) {
-					await new Promise((resolve) => setTimeout(resolve, Math.random() * releaseJitterMs));
-				}
-				const changed = wake !== 'timer';
-				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
-				if (changed || round % 8 === 0) status = this.spool.status(id);
-			}
-		} finally {
-			changes.close();
-			release?.close();
-			this.spool.release(id);
-		}
-	}
-
 	async #underLock<T>(
 		lock: HeldLock,
 		plan: Plan<T>,
@@ -285,7 +197,7 @@ export class InboxStore {
 		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
 		// Leftovers are checked against the file as read: an entry the plan removes (acks) must not come back.
-		const { committed, rejected } = this.#fitSpooled(batches, [items, added], text.length);
+		const { committed, rejected } = fitBatches(batches, [items, added], text.length, this.#options.maxInboxBytes);
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;
 		if (mutation.kind === 'replace' || !parsed.ok) {
@@ -313,31 +225,6 @@ export class InboxStore {
 		const written =
 			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
 		return { result, written };
-	}
-
-	/** Spooled batches that fit under the size limit, skipping entries already present (a crashed combiner's leftovers). */
-	#fitSpooled(batches: ClaimedBatch[], current: (readonly unknown[])[], currentBytes: number) {
-		const committed: ClaimedBatch[] = [];
-		const rejected: ClaimedBatch[] = [];
-		const msgId = (item: unknown) => (item as { msg_id?: unknown } | null)?.msg_id;
-		// Only leftovers can repeat what is already in the file, so only they pay for the lookup.
-		const present = batches.some((batch) => batch.leftover) ? new Set(current.flat().map(msgId)) : undefined;
-		let size = currentBytes;
-		for (const batch of batches) {
-			const entries =
-				present && batch.leftover ? batch.entries.filter((entry) => !present.has(msgId(entry))) : batch.entries;
-			const bytes = entries.reduce<number>(
-				(sum, entry) => sum + Buffer.byteLength(JSON.stringify(entry, null, 2)) + entryOverhead,
-				0,
-			);
-			if (size + bytes > this.#options.maxInboxBytes) {
-				rejected.push(batch);
-				continue;
-			}
-			size += bytes;
-			committed.push({ file: batch.file, entries });
-		}
-		return { committed, rejected };
 	}
 
 	async #quarantine(bytes: Buffer, reason: string, recovered: number): Promise<void> {

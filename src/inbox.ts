@@ -10,6 +10,8 @@ import {
 	type OutgoingEntry,
 } from './entry.js';
 import { errors, isMailboxError, type MailboxError } from './errors.js';
+import { appendEntries } from './inbox-append.js';
+import { entryBytes } from './inbox-codec.js';
 import { InboxStore, type Mutation, type QuarantineEvent, type TransactionState } from './inbox-store.js';
 import { InboxWatcher, type WatchOptions } from './inbox-watch.js';
 import { queueFor } from './write-queue.js';
@@ -78,9 +80,6 @@ interface PendingSend {
 	reject: (error: MailboxError) => void;
 }
 
-/** Entries plus the text each adds to the 2-space array. */
-const perEntryOverhead = 4;
-
 /** One agent's inbox file: `inboxes/<name>.json`, shared with Claude Code. */
 export class Inbox extends EventEmitter<InboxEvents> {
 	readonly name: string;
@@ -123,7 +122,7 @@ export class Inbox extends EventEmitter<InboxEvents> {
 		options.commitAfter?.catch(() => {}); // observed once the write reaches it: a rejection before then is not unhandled
 		const built: BuildResult = buildEntry(input);
 		if (!built.ok) throw errors.invalidEntry(this.path, built.reason);
-		const bytes = Buffer.byteLength(JSON.stringify(built.entry, null, 2)) + perEntryOverhead;
+		const bytes = entryBytes(built.entry);
 		if (bytes > this.#options.maxEntryBytes) throw errors.entryTooLarge(this.path, bytes, this.#options.maxEntryBytes);
 		if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
 		await this.#prepare();
@@ -154,7 +153,8 @@ export class Inbox extends EventEmitter<InboxEvents> {
 		let live = batch;
 		while (live.length > 0) {
 			try {
-				await this.#store.append(
+				await appendEntries(
+					this.#store,
 					live.map((item) => item.entry),
 					{
 						deadline: Math.min(...live.map((item) => item.deadline)),

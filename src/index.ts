@@ -43,8 +43,9 @@ export type { WatchOptions } from './inbox-watch.js';
 export { InboxWatcher } from './inbox-watch.js';
 export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader.js';
 export { Leader } from './leader.js';
-export type { AnswerDecision, AnswerResult } from './leader-answer.js';
+export type { AnswerResult } from './leader-answer.js';
 export type { DropReason } from './leader-intake.js';
+export type { AnswerDecision } from './leader-response.js';
 export {
 	formatAgentId,
 	LEAD_NAME,

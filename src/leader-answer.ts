@@ -1,45 +1,21 @@
 /**
 Answering a journaled request, the same way from a running Leader or from another process (a CLI): claim the one
-answer with the response entry fixed up front, persist any "always" rule, deliver the response to
-the worker's inbox (signed when a signer is given), log the decision, then mark the request finished. A process that dies part way
-leaves the claim behind, and `finish(…, {recovering: true})` completes it with the very same entry.
+answer with the response entry fixed up front, persist any "always" rule, deliver the response to the worker's inbox
+(signed when a signer is given; written while the claim is flushed and made visible only once it is durable), log the
+decision, then mark the request finished. A process that dies part way leaves the claim behind, and
+`finish(…, {recovering: true})` completes it with the very same entry. The response itself is built in
+`leader-response.ts`.
 */
 
 import { randomUUID } from 'node:crypto';
-import type { AuditLog, AuditRecord, DecidedBy } from './audit-log.js';
+import type { AuditLog, DecidedBy } from './audit-log.js';
 import type { OutgoingEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
 import type { OperationOptions, SendOptions } from './inbox.js';
-import type { AnswerClaim, PendingRecord, PendingStore, RequestKind } from './pending-store.js';
-import { alwaysAllowRuleFor, Policy } from './policy/policy.js';
-import type { MatchContext } from './policy/rule.js';
-import { permissionRequestDigest } from './protocol/digest.js';
-import {
-	approvedRequestFor,
-	createPermissionResponse,
-	createSandboxPermissionResponse,
-} from './protocol/frame-builders.js';
-import { encodeFrame } from './protocol/frame-codec.js';
-import {
-	type PermissionRequestFrame,
-	type PermissionUpdate,
-	type SandboxPermissionRequestFrame,
-	validPermissionUpdates,
-} from './protocol/frames.js';
+import { type AnswerDecision, auditRecordOf, prepareResponse } from './leader-response.js';
+import type { AnswerClaim, PendingRecord, PendingStore } from './pending-store.js';
+import { Policy } from './policy/policy.js';
 import type { Team } from './team.js';
-
-/** How to answer: allow (optionally with a changed input, updates for the worker, and "always"), or deny. */
-export type AnswerDecision =
-	| {
-			behavior: 'allow';
-			/** Replacement tool input; the worker ignores an empty object. Permission requests only. */
-			updatedInput?: Record<string, unknown>;
-			/** Updates the worker applies to its own session (validated; none are invented). Permission requests only. */
-			permissionUpdates?: readonly PermissionUpdate[];
-			/** Also persist an exact allow rule for this request (plus the `addRules` of `permissionUpdates`). */
-			always?: boolean;
-	  }
-	| { behavior: 'deny' /** @default 'Permission denied' */; message?: string };
 
 /** What an answer did. */
 export interface AnswerResult {
@@ -70,17 +46,6 @@ export interface AnswerContext {
 
 const DELIVERY_ATTEMPTS = 2;
 
-/** The host a sandbox request asks for. */
-export function hostOf(record: PendingRecord): string {
-	return (record.frame as SandboxPermissionRequestFrame).hostPattern.host;
-}
-
-/** The worker's directory from the roster, to anchor path rules. */
-export async function workerContext(team: Team, worker: string): Promise<Partial<MatchContext>> {
-	const member = (await team.members().catch(() => [])).find((candidate) => candidate.name === worker);
-	return member?.cwd ? { cwd: member.cwd } : {};
-}
-
 /** Claims, delivers and logs answers (see the module notes). */
 export class Answerer {
 	readonly #ctx: AnswerContext;
@@ -106,7 +71,7 @@ export class Answerer {
 			unjournaled?: boolean;
 		} = {},
 	): Promise<AnswerResult> {
-		const { text, persistRules, persistUpdates } = await this.#prepare(record, decision);
+		const { text, persistRules, persistUpdates } = await prepareResponse(this.#ctx.team, record, decision);
 		const message = decision.behavior === 'deny' ? decision.message || 'Permission denied' : options.note;
 		const claim: AnswerClaim = {
 			version: 1,
@@ -139,52 +104,6 @@ export class Answerer {
 			this.#ctx.onUnfinished?.(record, error);
 			throw error;
 		}
-	}
-
-	async #prepare(record: PendingRecord, decision: AnswerDecision) {
-		const persistRules: string[] = [];
-		let persistUpdates: PermissionUpdate[] = [];
-		if (record.kind === 'sandbox') {
-			const allow = decision.behavior === 'allow';
-			if (allow && decision.always) persistRules.push(alwaysAllowRuleFor({ host: hostOf(record) }));
-			const frame = createSandboxPermissionResponse({ requestId: record.requestId, host: hostOf(record), allow });
-			return { text: encodeFrame(frame), persistRules, persistUpdates };
-		}
-		const request = record.frame as PermissionRequestFrame;
-		const bound = {
-			requestId: record.requestId,
-			toolUseId: request.tool_use_id,
-			approvedRequest: approvedRequestFor(request),
-		};
-		if (decision.behavior === 'deny') {
-			return {
-				text: encodeFrame(createPermissionResponse({ ...bound, subtype: 'error', error: decision.message })),
-				persistRules,
-				persistUpdates,
-			};
-		}
-		const { updatedInput, permissionUpdates = [] } = decision;
-		if (
-			updatedInput !== undefined &&
-			(typeof updatedInput !== 'object' || updatedInput === null || Array.isArray(updatedInput))
-		) {
-			throw errors.invalidArgument('updatedInput', 'a plain object', updatedInput);
-		}
-		const updates = validPermissionUpdates(permissionUpdates);
-		if (updates.length !== permissionUpdates.length) {
-			throw errors.invalidArgument(
-				'permissionUpdates',
-				'valid PermissionUpdate items',
-				JSON.stringify(permissionUpdates),
-			);
-		}
-		if (decision.always) {
-			const ctx = await workerContext(this.#ctx.team, record.worker);
-			persistRules.push(alwaysAllowRuleFor({ toolName: request.tool_name, input: request.input }, ctx));
-			persistUpdates = updates;
-		}
-		const frame = createPermissionResponse({ ...bound, subtype: 'success', updatedInput, permissionUpdates: updates });
-		return { text: encodeFrame(frame), persistRules, persistUpdates };
 	}
 
 	/**
@@ -252,26 +171,4 @@ export class Answerer {
 			}
 		}
 	}
-}
-
-/** The audit line of a finished answer. */
-export function auditRecordOf(record: PendingRecord, claim: AnswerClaim): AuditRecord {
-	const kind: RequestKind = record.kind;
-	const base = { time: claim.timestamp, requestId: record.requestId, kind, worker: record.worker };
-	const subject =
-		kind === 'sandbox'
-			? { host: hostOf(record) }
-			: {
-					toolName: (record.frame as PermissionRequestFrame).tool_name,
-					inputDigest: permissionRequestDigest(record.frame as PermissionRequestFrame),
-				};
-	return {
-		...base,
-		...subject,
-		decision: claim.decision,
-		decidedBy: claim.decidedBy,
-		...(claim.message === undefined ? {} : { message: claim.message }),
-		msgId: claim.msgId,
-		...(claim.persistRules?.[0] === undefined ? {} : { persistedRule: claim.persistRules[0] }),
-	};
 }

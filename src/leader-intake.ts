@@ -7,8 +7,9 @@ and then either answer at once or journal the request for a person.
 import type { DecidedBy } from './audit-log.js';
 import type { InboxEntry } from './entry.js';
 import { isMailboxError } from './errors.js';
-import { type AnswerDecision, type Answerer, hostOf, workerContext } from './leader-answer.js';
+import type { Answerer } from './leader-answer.js';
 import type { AskDesk } from './leader-asks.js';
+import { type AnswerDecision, hostOf, workerContext } from './leader-response.js';
 import { type PendingRecord, PendingStore } from './pending-store.js';
 import { isValidHost } from './policy/host-pattern.js';
 import type { Policy } from './policy/policy.js';

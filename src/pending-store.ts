@@ -14,7 +14,6 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 `<id>` is the request id made file-safe plus a hash of (kind, worker, request id, tool_use_id): Claude Code's dedupe key.
 */
 
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errors } from './errors.js';
@@ -22,50 +21,17 @@ import { fsyncDirectory, isTempFile, linkNewFile, unlinkQuietly, writeFileAtomic
 import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from './fs/fs-seam.js';
 import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from './paths.js';
-import type { PermissionRequestFrame, SandboxPermissionRequestFrame } from './protocol/frames.js';
+import {
+	type AnswerClaim,
+	fileSafe,
+	journalKeyFor,
+	type PendingRecord,
+	parseJournalFile,
+	type StoredRequest,
+} from './pending-record.js';
 import type { Team } from './team.js';
 
-/** What a pending request asks for: a tool call, or sandbox network access. */
-export type RequestKind = 'permission' | 'sandbox';
-
-/** A request as journaled by the leader. */
-export interface PendingRecord {
-	version: 1;
-	key: string;
-	kind: RequestKind;
-	requestId: string;
-	/** The asking worker's name (the envelope `from`, checked against `agent_id` / `workerName`). */
-	worker: string;
-	/** Epoch ms at which the leader journaled it. */
-	receivedAt: number;
-	/** The request frame as parsed (defaults applied). */
-	frame: PermissionRequestFrame | SandboxPermissionRequestFrame;
-}
-
-/** The claim on a request's one answer, with the response entry fixed before it is sent. */
-export interface AnswerClaim {
-	version: 1;
-	requestId: string;
-	worker: string;
-	decision: 'allow' | 'deny';
-	decidedBy: string;
-	message?: string;
-	/** The response entry: re-sent verbatim (same msg_id) if the answering process died before finishing. */
-	msgId: string;
-	timestamp: string;
-	text: string;
-	/** "Always" rules to persist through the policy (re-applied on recovery; adding a rule is idempotent). */
-	persistRules?: string[];
-	/** Permission updates whose rules are persisted too ("always"); `setMode` never is. */
-	persistUpdates?: unknown[];
-	claimedAt: number;
-}
-
-/** A journaled request and, if one was claimed, its answer. */
-export interface StoredRequest {
-	record: PendingRecord;
-	answer?: AnswerClaim;
-}
+export type { AnswerClaim, PendingRecord, RequestKind, StoredRequest } from './pending-record.js';
 
 /** Options of {@link PendingStore}. */
 export interface PendingStoreOptions {
@@ -78,22 +44,6 @@ export interface PendingStoreOptions {
 /** The directory of a team's pending journal. */
 export function pendingDirectoryOf(team: Team): string {
 	return path.join(team.directory, 'swarm-mailbox', 'pending');
-}
-
-function fileSafe(requestId: string): string {
-	return requestId.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
-}
-
-function parseJson<T>(bytes: Buffer | undefined): T | undefined {
-	if (bytes === undefined) return undefined;
-	try {
-		const value: unknown = JSON.parse(bytes.toString('utf8'));
-		return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === 1
-			? (value as T)
-			: undefined;
-	} catch {
-		return undefined;
-	}
 }
 
 /** The pending journal of one team (see the module notes for the layout and guarantees). */
@@ -112,10 +62,7 @@ export class PendingStore {
 	}
 
 	/** The file id of a request: Claude Code dedupes on (kind, from, request_id, tool_use_id). */
-	static keyFor(kind: RequestKind, worker: string, requestId: string, toolUseId = ''): string {
-		const hash = createHash('sha256').update([kind, worker, requestId, toolUseId].join('\0')).digest('hex');
-		return `${fileSafe(requestId)}.${hash.slice(0, 16)}`;
-	}
+	static readonly keyFor: typeof journalKeyFor = journalKeyFor;
 
 	/** Create the directory (0700, inside the team root, no links). */
 	prepare(): Promise<unknown> {
@@ -140,7 +87,7 @@ export class PendingStore {
 		if (existsSync(this.#file(key, '.answer'))) return true;
 		// An unreadable record (damaged by hand, or by a file system that lost it) does not count: the entry is
 		// taken in again and the record rewritten.
-		return parseJson<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
+		return parseJournalFile<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
 	}
 
 	/**
@@ -158,7 +105,7 @@ export class PendingStore {
 	/** One request by key, or `undefined` once it is finished (or was never journaled). */
 	async get(key: string): Promise<StoredRequest | undefined> {
 		await this.prepare();
-		const record = parseJson<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes);
+		const record = parseJournalFile<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes);
 		if (!record) return undefined;
 		const answer = await this.readClaim(key);
 		return answer ? { record, answer } : { record };
@@ -166,7 +113,7 @@ export class PendingStore {
 
 	/** The claim of a request (also after it finished), if any. */
 	async readClaim(key: string): Promise<AnswerClaim | undefined> {
-		return parseJson<AnswerClaim>((await readFileNoFollow(this.#file(key, '.answer')))?.bytes);
+		return parseJournalFile<AnswerClaim>((await readFileNoFollow(this.#file(key, '.answer')))?.bytes);
 	}
 
 	/** Every request not yet finished, oldest first. Unreadable files are skipped. */
@@ -234,7 +181,7 @@ export class PendingStore {
 	*/
 	#setAsideUnreadable(journal: string): boolean {
 		const read = readFileNoFollowSync(journal);
-		if (!read || parseJson<PendingRecord>(read.bytes) !== undefined) return false;
+		if (!read || parseJournalFile<PendingRecord>(read.bytes) !== undefined) return false;
 		// Only the very file just read: a record someone wrote meanwhile has another inode, and stays.
 		if (statSync(journal, { throwIfNoEntry: false })?.ino !== read.stats.ino) return false;
 		try {

@@ -152,6 +152,20 @@ describe.each(plans)('a fault at each step of $operation', ({ operation, cases }
 	);
 });
 
+describe('what each operation flushes', () => {
+	it('a send flushes its file and the directory; an ack or clear, which only removes, flushes its file only', async () => {
+		const flushes = async (operation: OperationName) => {
+			const fixture = await seeded();
+			const calls = await traceCalls(() => operations[operation].run(fixture));
+			return calls.filter((call) => call.op === 'fsync').map((call) => stepName(fixture.dir, call.path));
+		};
+		expect(await flushes('send')).toEqual(['lead.json.tmp.*', '<inbox dir>']);
+		// After a power cut the previous version may come back: it holds nothing the new one lacks.
+		expect(await flushes('ack')).toEqual(['lead.json.tmp.*']);
+		expect(await flushes('clear')).toEqual(['lead.json.tmp.*']);
+	});
+});
+
 describe('faults on the contended path (spool deposit, claim, commit, settle)', () => {
 	/** Send while this process holds the lock, so the send spools its batch, then let it combine its own batch. */
 	async function contendedSend(fixture: Fixture) {

@@ -9,20 +9,17 @@ persisted: a `setMode` update is never written (a mode change must not outlive t
 directory updates are not modelled here. Without a rules file, "always" rules live in the object's memory only.
 */
 
-import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { errors, isMailboxError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
 import { acquireLock } from '../fs/lock.js';
-import { readFileNoFollow } from '../fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from '../paths.js';
 import { PermissionUpdate } from '../protocol/permissions.js';
 import type { Team } from '../team.js';
 import { formatRule, type MatchContext, type ToolInput } from './rule.js';
 import { type RuleBehavior, RuleSet, type RuleSetSpec } from './rule-set.js';
+import { readRulesFile, rulesFileStamp, writeRulesFile } from './rules-file.js';
 
 export { type AlwaysAllowSubject, alwaysAllowRuleFor } from './always-rule.js';
 
@@ -59,14 +56,6 @@ export interface PersistResult {
 }
 
 const BEHAVIORS: readonly RuleBehavior[] = ['allow', 'deny', 'ask'];
-const rulesFileSchema = z.looseObject({
-	version: z.literal(1).optional(),
-	allow: z.array(z.string()).optional(),
-	deny: z.array(z.string()).optional(),
-	ask: z.array(z.string()).optional(),
-	networkAllow: z.array(z.string()).optional(),
-	networkDeny: z.array(z.string()).optional(),
-});
 
 /** Allow / deny / ask decisions for a team's permission requests (see the module notes). */
 export class Policy {
@@ -118,7 +107,7 @@ export class Policy {
 	*/
 	async load(): Promise<this> {
 		if (this.rulesFile === undefined) return this;
-		const { spec, stamp } = await this.#readFile();
+		const { spec, stamp } = await readRulesFile(this.rulesFile as string);
 		this.#apply(spec, stamp);
 		return this;
 	}
@@ -126,7 +115,7 @@ export class Policy {
 	/** Reload when the rules file changed since it was last read (another process persisted). Resolves `true` if it did. */
 	async refresh(): Promise<boolean> {
 		if (this.rulesFile === undefined) return false;
-		if ((await this.#stampOf()) === this.#stamp) return false;
+		if (rulesFileStamp(this.rulesFile as string) === this.#stamp) return false;
 		await this.load();
 		return true;
 	}
@@ -205,14 +194,13 @@ export class Policy {
 		await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
 		const lock = await acquireLock(file, `${file}.lock`, { deadline: Date.now() + this.#lockTimeoutMs });
 		try {
-			const { spec } = await this.#readFile();
+			const { spec } = await readRulesFile(this.rulesFile as string);
 			const stored = new RuleSet(spec);
 			this.#add(stored, wanted, result);
 			if (result.persisted.length > 0) {
-				const text = `${JSON.stringify({ version: 1, ...stored.toJSON() }, null, 2)}\n`;
-				await writeFileAtomic(file, text, { mode: 0o600, beforeCommit: () => lock.assertHeld() });
+				await writeRulesFile(file, stored.toJSON(), () => lock.assertHeld());
 			}
-			this.#apply(stored.toJSON(), await this.#stampOf());
+			this.#apply(stored.toJSON(), rulesFileStamp(this.rulesFile as string));
 		} finally {
 			await lock.release();
 		}
@@ -238,36 +226,5 @@ export class Policy {
 		for (const host of persisted.networkDeny ?? []) rules.addHost('deny', host);
 		this.#rules = rules;
 		this.#stamp = stamp;
-	}
-
-	async #stampOf(): Promise<string> {
-		try {
-			// A small local call: made on every request the policy decides, where a thread-pool round trip costs more.
-			const { mtimeMs, ctimeMs, size, ino } = statSync(this.rulesFile as string);
-			return `${mtimeMs}:${ctimeMs}:${size}:${ino}`;
-		} catch {
-			return 'absent';
-		}
-	}
-
-	async #readFile(): Promise<{ spec: RuleSetSpec; stamp: string }> {
-		const file = this.rulesFile as string;
-		const stamp = await this.#stampOf();
-		const read = await readFileNoFollow(file);
-		if (!read) return { spec: {}, stamp: 'absent' };
-		let value: unknown;
-		try {
-			value = JSON.parse(read.bytes.toString('utf8'));
-		} catch (error) {
-			throw errors.corruptRules(file, 'unparseable JSON', error);
-		}
-		const parsed = rulesFileSchema.safeParse(value);
-		if (!parsed.success) throw errors.corruptRules(file, z.prettifyError(parsed.error).replaceAll('\n', ' '));
-		try {
-			new RuleSet(parsed.data); // validates every rule and host pattern
-		} catch (error) {
-			throw errors.corruptRules(file, (error as Error).message, error);
-		}
-		return { spec: parsed.data, stamp };
 	}
 }
