@@ -119,6 +119,8 @@ export interface BatcherOptions {
 	maxDelayMs?: number;
 	/** Flush sooner once no item has been added for this long, in ms. @default maxDelayMs */
 	quietMs?: number;
+	/** Flush at once when this many items are waiting. @default Infinity */
+	maxItems?: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export class Batcher<T> {
 	readonly #flush: (batch: T[]) => Promise<void>;
 	readonly #maxDelayMs: number;
 	readonly #quietMs: number;
+	readonly #maxItems: number;
 	readonly #items: T[] = [];
 	#running: Promise<void> | undefined;
 	#wake: (() => void) | undefined;
@@ -141,10 +144,15 @@ export class Batcher<T> {
 		this.#flush = flush;
 		this.#maxDelayMs = options.maxDelayMs ?? 0;
 		this.#quietMs = Math.min(options.quietMs ?? this.#maxDelayMs, this.#maxDelayMs);
+		this.#maxItems = options.maxItems ?? Number.POSITIVE_INFINITY;
 	}
 
 	add(item: T): void {
 		this.#items.push(item);
+		if (this.#wake && this.#items.length >= this.#maxItems) {
+			this.#wake();
+			return;
+		}
 		if (this.#wake && this.#quietMs < this.#maxDelayMs) {
 			const wake = this.#wake;
 			clearTimeout(this.#quiet);

@@ -48,6 +48,21 @@ describe('Batcher', () => {
 		expect(batches[2]).toEqual({ at: 525, items: [99] });
 	});
 
+	it('flushes at once when maxItems are waiting', async () => {
+		const { batches, flush } = recorder();
+		const batcher = new Batcher<number>(flush, { quietMs: 25, maxDelayMs: 250, maxItems: 3 });
+		for (let item = 0; item < 7; item++) {
+			batcher.add(item);
+			await vi.advanceTimersByTimeAsync(10);
+		}
+		await vi.advanceTimersByTimeAsync(100);
+		expect(batches).toEqual([
+			{ at: 20, items: [0, 1, 2] },
+			{ at: 50, items: [3, 4, 5] },
+			{ at: 85, items: [6] },
+		]);
+	});
+
 	it('flushes at once when asked, cutting the wait short', async () => {
 		const { batches, flush } = recorder();
 		const batcher = new Batcher<number>(flush, { quietMs: 25, maxDelayMs: 250 });
