@@ -30,8 +30,8 @@ Decisions are logged in groups (one fsync per group): each line's fsync would ot
 request's claim and delivery for the file system's journal. A request stays in the journal until its line is written.
 */
 const AUDIT_BATCH = { quietMs: 5, maxDelayMs: 50 };
-/** Acks wait for a pause (at most a quarter second, or 64 entries), so they seldom make a worker's request wait for the lock. */
-const ACKS = { quietMs: 25, maxDelayMs: 250, maxItems: 64 };
+/** Acks wait for a pause (at most a quarter second, or 16 entries), so they seldom make a worker's request wait for the lock. */
+const ACKS = { quietMs: 25, maxDelayMs: 250, maxItems: 16 };
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {

@@ -38,11 +38,11 @@ import { Waits } from './worker-waits.js';
 export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker-options.js';
 
 /**
-Acks wait for a pause (or at most a quarter second, or 64 entries), so they seldom fight the next answer for the inbox
+Acks wait for a pause (or at most a quarter second, or 16 entries), so they seldom fight the next answer for the inbox
 lock: each is a locked rewrite, and one that lands while the lead delivers makes that answer wait. Unacked entries cost
 little to re-read, and the watcher never yields one twice.
 */
-const ACKS = { quietMs: 25, maxDelayMs: 250, maxItems: 64 };
+const ACKS = { quietMs: 25, maxDelayMs: 250, maxItems: 16 };
 
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
