@@ -173,9 +173,12 @@ export class Batcher<T> {
 				};
 				if (this.#quietMs < this.#maxDelayMs) this.#quiet = setTimeout(this.#wake, this.#quietMs);
 			});
-			while (this.#items.length > 0) await this.#flush(this.#items.splice(0));
-			this.#running = undefined;
-		})();
+			try {
+				while (this.#items.length > 0) await this.#flush(this.#items.splice(0));
+			} finally {
+				this.#running = undefined; // even if a flush broke its promise not to reject: later items still go out
+			}
+		})().catch(() => {});
 	}
 
 	/** Resolves once every item added so far has been flushed (a pending delay is cut short). */

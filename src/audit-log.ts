@@ -4,11 +4,11 @@ request. Lines go out in a single `write(2)` on a descriptor opened with `O_APPE
 leader and a CLI) never interleave inside a line, and a killed process leaves whole lines or none.
 */
 
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Batcher } from './async-queue.js';
 import { errors } from './errors.js';
-import { closeQuietly } from './fs/atomic-write.js';
+import { closeQuietly, fsyncDirectory } from './fs/atomic-write.js';
 import { fsync, openSync, writeSync } from './fs/fs-seam.js';
 import { readFileNoFollow } from './fs/read-file.js';
 
@@ -103,11 +103,14 @@ export class AuditLog {
 		let fd: number | undefined;
 		try {
 			// Small local calls made synchronously; only the fsync goes to the thread pool.
+			const created = !existsSync(this.path);
 			fd = openSync(this.path, appendFlags, this.#fileMode);
 			const written = writeSync(fd, lines);
 			// Regular local files take a whole O_APPEND write at once; a short write means the disk is full.
 			if (written !== lines.length) throw new Error(`short write (${written} of ${lines.length} bytes)`);
 			if (this.#fsync) await fsync(fd);
+			// A new log's own name must survive a power cut too (recovery reads it to tell delivered answers).
+			if (this.#fsync && created) await fsyncDirectory(path.dirname(this.path));
 		} catch (error) {
 			throw errors.io('append to', this.path, error);
 		} finally {

@@ -7,7 +7,7 @@ combiner writes every waiting batch in one locked rewrite, instead of each sende
 import { type FSWatcher, watch } from 'node:fs';
 import { errors } from './errors.js';
 import { wasCommitted } from './fs/atomic-write.js';
-import { type InboxStore, noChange, type Plan, type TransactionOptions } from './inbox-store.js';
+import { type InboxStore, noChange, type Plan, settlesWithin, type TransactionOptions } from './inbox-store.js';
 
 /** Longest sleep between two looks at a spooled batch, in ms (a notification usually cuts it short). */
 const spoolPollMaxMs = 50;
@@ -46,7 +46,12 @@ export async function appendEntries(
 	const started = Date.now();
 	if (await store.tryTransact(appendPlan, false, commitAfter)) return;
 	// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
-	await commitAfter;
+	if (commitAfter && !(await settlesWithin(commitAfter, Math.max(0, options.deadline - Date.now())))) {
+		throw errors.timeout(
+			`The held-back send to ${store.path} (waiting for its commitAfter condition)`,
+			Date.now() - started,
+		);
+	}
 	const { spool } = store;
 	const id = await spool.deposit(entries);
 	const changes = spool.watchBatch(id);

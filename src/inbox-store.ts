@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { errors, isMailboxError } from './errors.js';
-import { wasCommitted, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
+import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
@@ -44,6 +45,27 @@ interface Written {
 }
 
 export type Plan<T> = (state: TransactionState) => { mutation: Mutation; result: T };
+
+/**
+How long a held-back write (`commitAfter`) may keep the lock while its condition is pending. Past that, the prepared
+file is dropped and the lock released, and the sender waits outside it (then goes through the spool), so a slow or
+stuck condition never locks the inbox for others.
+*/
+const heldBackMaxMs = 1_000;
+const heldTooLong = new Error('held back longer than heldBackMaxMs');
+
+/** Whether `promise` resolves within `ms` (`false` if it is still pending then); rethrows its rejection. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<false>((resolve) => {
+		timer = setTimeout(() => resolve(false), ms);
+	});
+	try {
+		return await Promise.race([promise.then(() => true as const), late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
 
 /** Changes nothing itself: run for the side effects every holder has (committing spooled batches, repairs). */
 export const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
@@ -121,7 +143,8 @@ export class InboxStore {
 		try {
 			return { result: await this.#locked(lock, plan, combineOnly, commitAfter) };
 		} catch (error) {
-			if (isMailboxError(error, 'LOCK_COMPROMISED')) return undefined;
+			// Nothing was written either way: the caller goes through the spool.
+			if (isMailboxError(error, 'LOCK_COMPROMISED') || error === heldTooLong) return undefined;
 			throw error;
 		} finally {
 			await lock.release().catch(() => {});
@@ -129,7 +152,9 @@ export class InboxStore {
 	}
 
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commitAfter?: Promise<unknown>): Promise<T> {
-		const batches = this.spool.claimAll();
+		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
+		// commits them once it is written.
+		const batches = commitAfter ? [] : this.spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let result: T;
 		let written: Written | undefined;
@@ -211,15 +236,26 @@ export class InboxStore {
 				throw errors.inboxTooLarge(this.path, bytes, this.#options.maxInboxBytes);
 			const { fileMode: mode, fsync } = this.#options;
 			try {
-				const beforeCommit = commitAfter ? () => commitAfter.then(() => lock.assertHeld()) : () => lock.assertHeld();
+				const beforeCommit = commitAfter
+					? async () => {
+							if (!(await settlesWithin(commitAfter, heldBackMaxMs))) throw heldTooLong;
+							lock.assertHeld();
+						}
+					: () => lock.assertHeld();
 				// A rewrite that only removes entries (ack, clear, repair) need not flush its directory entry: an
 				// earlier version coming back after a power cut has every entry it has, and readers skip repeats.
-				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory: added.length > 0, beforeCommit });
+				// One that settles spooled batches must, or their senders would be told of a write a power cut undoes.
+				const syncDirectory = added.length > 0 || committed.length > 0;
+				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
 				if (wasCommitted(error)) this.spool.settle(committed, rejected);
 				throw error;
 			}
+		} else if (committed.length > 0 && this.#options.fsync) {
+			// Leftovers already in the file as read (a crashed combiner renamed it in, maybe without its directory
+			// flush): make that durable before telling their senders.
+			await fsyncDirectory(path.dirname(this.path));
 		}
 		this.spool.settle(committed, rejected);
 		const written =

@@ -141,11 +141,11 @@ export class Inbox extends EventEmitter<InboxEvents> {
 					reject(error);
 				},
 			};
-			const queue = queueFor<PendingSend>(this.path);
-			// A held-back entry is written on its own: its condition must not decide the fate of other sends.
+			// A held-back entry is written on its own, outside this process's queue for the file: its condition must
+			// neither decide the fate of other sends nor keep them waiting (it meets them at the lock, like any writer).
 			const { commitAfter } = options;
-			if (commitAfter) void queue.schedule(() => this.#writeBatch([pending], commitAfter));
-			else queue.enqueue(pending, (batch) => this.#writeBatch(batch));
+			if (commitAfter) void this.#writeBatch([pending], commitAfter);
+			else queueFor<PendingSend>(this.path).enqueue(pending, (batch) => this.#writeBatch(batch));
 		});
 	}
 

@@ -49,6 +49,7 @@ const DELIVERY_ATTEMPTS = 2;
 /** Claims, delivers and logs answers (see the module notes). */
 export class Answerer {
 	readonly #ctx: AnswerContext;
+	readonly #answering = new Set<string>();
 	#policy: Policy | undefined;
 
 	constructor(ctx: AnswerContext) {
@@ -89,21 +90,31 @@ export class Answerer {
 		};
 		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
 		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
-		const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
-		const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
-		finished.catch(() => {}); // handled below, once the claim has settled
+		this.#answering.add(record.key);
 		try {
-			await claimed;
-		} catch (error) {
-			await finished.catch(() => {}); // abandoned: nothing was delivered
-			throw error;
+			const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
+			const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
+			finished.catch(() => {}); // handled below, once the claim has settled
+			try {
+				await claimed;
+			} catch (error) {
+				await finished.catch(() => {}); // abandoned: nothing was delivered
+				throw error;
+			}
+			try {
+				return await finished;
+			} catch (error) {
+				this.#ctx.onUnfinished?.(record, error);
+				throw error;
+			}
+		} finally {
+			this.#answering.delete(record.key);
 		}
-		try {
-			return await finished;
-		} catch (error) {
-			this.#ctx.onUnfinished?.(record, error);
-			throw error;
-		}
+	}
+
+	/** Whether this process is answering `key` right now (a recovery pass must leave it to that answer). */
+	isAnswering(key: string): boolean {
+		return this.#answering.has(key);
 	}
 
 	/**
@@ -168,6 +179,15 @@ export class Answerer {
 				return;
 			} catch (error) {
 				if (attempt >= DELIVERY_ATTEMPTS || isMailboxError(error, 'ABORTED')) throw error;
+				// A failed claim is final: there is nothing to deliver, now or on a retry.
+				if (
+					options.commitAfter &&
+					(await options.commitAfter.then(
+						() => false,
+						() => true,
+					))
+				)
+					throw error;
 			}
 		}
 	}

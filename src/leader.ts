@@ -139,7 +139,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		const cutoff = Date.now() - (options.olderThanMs ?? 0);
 		for (const { record, answer } of stored) {
 			if (this.#closed) return;
-			if (this.#intaking.has(record.key) || (answer?.claimedAt ?? record.receivedAt) > cutoff) continue;
+			const busy = this.#intaking.has(record.key) || this.#answerer.isAnswering(record.key);
+			if (busy || (answer?.claimedAt ?? record.receivedAt) > cutoff) continue;
 			if (answer) {
 				await this.#answerer.finish(record, answer, { recovering: true }).catch((error: unknown) => {
 					this.#fail(error);

@@ -17,7 +17,7 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errors } from './errors.js';
-import { fsyncDirectory, isTempFile, linkNewFile, unlinkQuietly, writeFileAtomic } from './fs/atomic-write.js';
+import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from './fs/atomic-write.js';
 import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from './fs/fs-seam.js';
 import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from './paths.js';
@@ -163,7 +163,8 @@ export class PendingStore {
 				linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
 			}
 			if (linked === 2) return;
-			if (linked === 1) unlinkQuietly(journal); // claimed by another process: that one finishes it
+			// Claimed by another process between our two links: our record stays, so should that process die before
+			// delivering, recovery still finds its claim (and sends the entry it fixed).
 			throw errors.alreadyAnswered(claim.requestId, linked === 0 ? journal : target);
 		}
 		if (!(await readFileNoFollow(journal))) {
@@ -180,15 +181,15 @@ export class PendingStore {
 	overwritten). Every writer of ours makes a record visible only complete, so such a file is no live record.
 	*/
 	#setAsideUnreadable(journal: string): boolean {
-		const read = readFileNoFollowSync(journal);
-		if (!read || parseJournalFile<PendingRecord>(read.bytes) !== undefined) return false;
-		// Only the very file just read: a record someone wrote meanwhile has another inode, and stays.
-		if (statSync(journal, { throwIfNoEntry: false })?.ino !== read.stats.ino) return false;
 		try {
+			const read = readFileNoFollowSync(journal);
+			if (!read || parseJournalFile<PendingRecord>(read.bytes) !== undefined) return false;
+			// Only the very file just read: a record someone wrote meanwhile has another inode, and stays.
+			if (statSync(journal, { throwIfNoEntry: false })?.ino !== read.stats.ino) return false;
 			renameSync(journal, `${journal}.unreadable-${Date.now()}`);
 			return true;
 		} catch {
-			return false;
+			return false; // then the claim reports the record in the way as answered, a typed error
 		}
 	}
 

@@ -97,4 +97,18 @@ describe('Inbox.send with commitAfter', () => {
 		await inbox.send({ from: 'bob', text: 'after' });
 		expect(texts(await inbox.read())).toEqual(['already there', 'allowed', 'after']);
 	});
+
+	it('never keeps the inbox locked while the promise is pending, and times out like any send', async () => {
+		const { inbox, directory } = await teamInbox();
+		const pending = new Promise<void>(() => {}); // never settles
+		const held = inbox.send({ from: 'lead', text: 'stuck' }, { commitAfter: pending, timeoutMs: 2_500 });
+		await until(() => tempFiles(directory).length === 1, 'a prepared temp file');
+		// Another writer gets through once the held-back write gives the lock up (after at most a second).
+		const other = await inbox.send({ from: 'bob', text: 'not blocked' }, { timeoutMs: 5_000 });
+		expect(typeof other).toBe('string');
+		await expect(held).rejects.toMatchObject({ code: 'TIMEOUT' });
+		expect(texts(await inbox.read())).toEqual(['already there', 'not blocked']);
+		expect(tempFiles(directory)).toEqual([]);
+		expect(existsSync(`${inbox.path}.lock`)).toBe(false);
+	});
 });

@@ -356,6 +356,22 @@ describe('Leader restarts', () => {
 		expect((await audit(team)).map((line) => line.msgId)).toEqual([claim?.msgId]);
 	});
 
+	it('a recovery pass leaves an answer this process is still finishing to it: one decision, one line', async () => {
+		const { team, leader, worker, requests } = await startSwarm();
+		const decided = collect<{ requestId: string }>(leader, 'decided');
+		const outcome = worker.requestPermission(bash('make check'));
+		const request = await nextRequest(requests);
+		const approving = request.approve();
+		// Delivered, while its audit line still waits for its group: a pass now must not finish it a second time.
+		expect(await outcome).toMatchObject({ behavior: 'allow' });
+		await leader.recover();
+		await approving;
+		await leader.flushed();
+		await until(() => decided.length >= 1, 'decided event');
+		expect(decided.map((event) => event.requestId)).toEqual([request.requestId]);
+		expect((await audit(team)).filter((line) => line.requestId === request.requestId)).toHaveLength(1);
+	});
+
 	it('a journal record torn by a power cut does not count as taken in: the request is taken in again', async () => {
 		const { team, leader } = await startSwarm({ policy: new Policy({ rules: { allow: ['Bash'] } }) });
 		await leader.close();

@@ -44,6 +44,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 	// Small local calls are made synchronously (a thread-pool round trip costs more than the call itself, and this
 	// runs while other writers wait for the lock); only the fsyncs, which can take milliseconds, go to the pool.
 	let fd: number | undefined;
+	let checking = false;
 	try {
 		fd = openSync(temp, 'wx', mode);
 		writeFileSync(fd, data);
@@ -51,15 +52,16 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 		const written = fd;
 		fd = undefined; // never closed twice: a failed close has released the descriptor all the same
 		closeSync(written);
+		checking = true;
 		const check = beforeCommit?.();
 		if (check) await check;
+		checking = false;
 		renameSync(temp, target);
 	} catch (error) {
 		if (fd !== undefined) closeQuietly(fd);
 		unlinkQuietly(temp); // never created, or already renamed, or nothing more can be done
-		if (isErrno(error)) {
-			throw errors.io('write', target, error);
-		}
+		// The check's own reason is the caller's to report: it is not a failure to write this file.
+		if (!checking && isErrno(error)) throw errors.io('write', target, error);
 		throw error;
 	}
 	if (!fsync || !syncDirectory) return;
