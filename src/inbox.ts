@@ -46,7 +46,9 @@ export interface SendOptions extends OperationOptions {
 	/**
 	Make the entry visible only after this settles: the write is prepared meanwhile (lock taken, file written and
 	flushed), then committed once it resolves, or abandoned (nothing written, `send` rejects with its reason) if it
-	rejects. For an entry that must follow another durable step without waiting for it first.
+	rejects. For an entry that must follow another durable step without waiting for it first. The prepared write
+	keeps the lock for at most a second; a condition still pending then is awaited outside the lock, until the send's
+	deadline (`TIMEOUT`).
 	*/
 	commitAfter?: Promise<unknown>;
 }
