@@ -199,3 +199,16 @@ export function ackBatcher<T>(
 ) {
 	return new Batcher<T>((batch) => ack(batch).then(() => {}, onError), options);
 }
+
+/** Whether `promise` resolves within `ms` (`false` if it is still pending then); rethrows its rejection. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<false>((resolve) => {
+		timer = setTimeout(() => resolve(false), ms);
+	});
+	try {
+		return await Promise.race([promise.then(() => true as const), late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}

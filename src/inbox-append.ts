@@ -5,9 +5,10 @@ combiner writes every waiting batch in one locked rewrite, instead of each sende
 */
 
 import { type FSWatcher, watch } from 'node:fs';
+import { settlesWithin } from './async-queue.js';
 import { errors } from './errors.js';
 import { wasCommitted } from './fs/atomic-write.js';
-import { type InboxStore, noChange, type Plan, settlesWithin, type TransactionOptions } from './inbox-store.js';
+import { type InboxStore, noChange, type Plan, type TransactionOptions } from './inbox-store.js';
 
 /** Longest sleep between two looks at a spooled batch, in ms (a notification usually cuts it short). */
 const spoolPollMaxMs = 50;

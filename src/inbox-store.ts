@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { settlesWithin } from './async-queue.js';
 import { errors, isMailboxError } from './errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from './fs/atomic-write.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
@@ -53,19 +54,6 @@ stuck condition never locks the inbox for others.
 */
 const heldBackMaxMs = 1_000;
 const heldTooLong = new Error('held back longer than heldBackMaxMs');
-
-/** Whether `promise` resolves within `ms` (`false` if it is still pending then); rethrows its rejection. */
-export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-	let timer: NodeJS.Timeout | undefined;
-	const late = new Promise<false>((resolve) => {
-		timer = setTimeout(() => resolve(false), ms);
-	});
-	try {
-		return await Promise.race([promise.then(() => true as const), late]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
 
 /** Changes nothing itself: run for the side effects every holder has (committing spooled batches, repairs). */
 export const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
