@@ -70,6 +70,7 @@ export class Team {
 	readonly #dirMode: number;
 	#inboxDirectoryReady: Promise<string> | undefined;
 	readonly #config = new ConfigCache();
+	readonly #members = new WeakMap<TeamConfig, TeamMember[]>();
 
 	private constructor(name: string, options: TeamOptions) {
 		this.name = name;
@@ -131,7 +132,14 @@ export class Team {
 
 	/** The roster's readable members (malformed ones stay in the file but are left out here). */
 	async members(): Promise<TeamMember[]> {
-		return validMembers(await this.readConfig());
+		const config = await this.readConfig();
+		// A reused read (unchanged file) keeps its checked roster: a lead looks it up for every request.
+		let members = this.#members.get(config);
+		if (!members) {
+			members = validMembers(config);
+			this.#members.set(config, members);
+		}
+		return members;
 	}
 
 	/** The leader's inbox name (`team-lead` unless the roster says otherwise). */

@@ -92,7 +92,7 @@ export function wasCommitted(error: unknown): boolean {
 }
 
 /** Remove a file, ignoring a failure (it is gone already, or nothing more can be done). */
-export function unlinkQuietly(file: string): void {
+function unlinkQuietly(file: string): void {
 	try {
 		unlinkSync(file);
 	} catch {
