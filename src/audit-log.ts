@@ -51,6 +51,13 @@ export interface AuditLogOptions {
 	@default undefined (each line written at once)
 	*/
 	batch?: { quietMs?: number; maxDelayMs: number };
+	/**
+	Directories flushed (fsync) before each write of lines. A line says its answer was delivered, so a writer that
+	leaves the directory flush of its deliveries to the log names their directory here: one flush then covers every
+	answer of a batch.
+	@default []
+	*/
+	flushFirst?: readonly string[];
 }
 
 interface PendingLine {
@@ -72,11 +79,13 @@ export class AuditLog {
 	readonly #fileMode: number;
 	readonly #fsync: boolean;
 	readonly #batcher: Batcher<PendingLine> | undefined;
+	readonly #flushFirst: readonly string[];
 
 	constructor(file: string, options: AuditLogOptions = {}) {
 		this.path = path.resolve(file);
 		this.#fileMode = options.fileMode ?? 0o600;
 		this.#fsync = options.fsync ?? true;
+		this.#flushFirst = (options.flushFirst ?? []).map((directory) => path.resolve(directory));
 		if (options.batch) {
 			this.#batcher = new Batcher<PendingLine>(async (items) => {
 				try {
@@ -99,7 +108,19 @@ export class AuditLog {
 		return new Promise<void>((resolve, reject) => this.#batcher?.add({ line, resolve, reject }));
 	}
 
+	/** Whether each append flushes `directory` before its line is written (see `flushFirst`). */
+	flushesFirst(directory: string): boolean {
+		return this.#fsync && this.#flushFirst.includes(path.resolve(directory));
+	}
+
 	async #write(lines: Buffer): Promise<void> {
+		if (this.#fsync) {
+			for (const directory of this.#flushFirst) {
+				await fsyncDirectory(directory).catch((error: Error) => {
+					throw errors.io(`flush ${directory} before appending to`, this.path, error.cause ?? error);
+				});
+			}
+		}
 		let fd: number | undefined;
 		try {
 			// Small local calls made synchronously; only the fsync goes to the thread pool.

@@ -8,7 +8,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { settlesWithin } from './async-queue.js';
 import { errors } from './errors.js';
 import { wasCommitted } from './fs/atomic-write.js';
-import { type InboxStore, noChange, type Plan, type TransactionOptions } from './inbox-store.js';
+import { type CommitOptions, type InboxStore, noChange, type Plan, type TransactionOptions } from './inbox-store.js';
 
 /** Longest sleep between two looks at a spooled batch, in ms (a notification usually cuts it short). */
 const spoolPollMaxMs = 50;
@@ -35,17 +35,19 @@ function watchRelease(lockPath: string): { released: Promise<boolean>; close: ()
 /**
 Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder (maybe this
 process) has committed them. Rejects only when they were not written. With `commitAfter`, the entries become visible
-only once it resolves (see `SendOptions.commitAfter`).
+only once it resolves; `flushDirectory: false` leaves the directory flush of a direct write to the caller (see
+`SendOptions`).
 */
 export async function appendEntries(
 	store: InboxStore,
 	entries: unknown[],
 	options: TransactionOptions,
-	commitAfter?: Promise<unknown>,
+	commit: CommitOptions = {},
 ): Promise<void> {
 	const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
 	const started = Date.now();
-	if (await store.tryTransact(appendPlan, false, commitAfter)) return;
+	if (await store.tryTransact(appendPlan, false, commit)) return;
+	const { commitAfter } = commit;
 	// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
 	if (commitAfter && !(await settlesWithin(commitAfter, Math.max(0, options.deadline - Date.now())))) {
 		throw errors.timeout(

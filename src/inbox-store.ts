@@ -58,6 +58,14 @@ const heldTooLong = new Error('held back longer than heldBackMaxMs');
 /** Changes nothing itself: run for the side effects every holder has (committing spooled batches, repairs). */
 export const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
 
+/** How a caller's own append is committed. */
+export interface CommitOptions {
+	/** Hold the write back until this resolves; a rejection abandons it (see `SendOptions.commitAfter`). */
+	commitAfter?: Promise<unknown> | undefined;
+	/** Flush the directory entry for the caller's own entries (see `SendOptions.flushDirectory`). @default true */
+	flushDirectory?: boolean | undefined;
+}
+
 export interface TransactionOptions {
 	deadline: number;
 	/** Only commit spooled batches: when none are waiting, release at once without reading the inbox. */
@@ -124,12 +132,12 @@ export class InboxStore {
 	async tryTransact<T>(
 		plan: Plan<T>,
 		combineOnly = false,
-		commitAfter?: Promise<unknown>,
+		commit: CommitOptions = {},
 	): Promise<{ result: T } | undefined> {
 		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
 		if (!lock) return undefined;
 		try {
-			return { result: await this.#locked(lock, plan, combineOnly, commitAfter) };
+			return { result: await this.#locked(lock, plan, combineOnly, commit) };
 		} catch (error) {
 			// Nothing was written either way: the caller goes through the spool.
 			if (isMailboxError(error, 'LOCK_COMPROMISED') || error === heldTooLong) return undefined;
@@ -139,15 +147,15 @@ export class InboxStore {
 		}
 	}
 
-	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commitAfter?: Promise<unknown>): Promise<T> {
+	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commit: CommitOptions = {}): Promise<T> {
 		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
 		// commits them once it is written.
-		const batches = commitAfter ? [] : this.spool.claimAll();
+		const batches = commit.commitAfter ? [] : this.spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let result: T;
 		let written: Written | undefined;
 		try {
-			({ result, written } = await this.#underLock(lock, plan, batches, undefined, commitAfter));
+			({ result, written } = await this.#underLock(lock, plan, batches, undefined, commit));
 		} catch (error) {
 			this.#handBack(lock, batches, error);
 			throw error;
@@ -197,7 +205,7 @@ export class InboxStore {
 		plan: Plan<T>,
 		batches: ClaimedBatch[],
 		known?: Written,
-		commitAfter?: Promise<unknown>,
+		{ commitAfter, flushDirectory = true }: CommitOptions = {},
 	): Promise<{ result: T; written: Written | undefined }> {
 		const read = known ? undefined : readFileNoFollowSync(this.path);
 		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
@@ -211,6 +219,7 @@ export class InboxStore {
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
 		// Leftovers are checked against the file as read: an entry the plan removes (acks) must not come back.
 		const { committed, rejected } = fitBatches(batches, [items, added], text.length, this.#options.maxInboxBytes);
+		const ownAdded = added.length > 0;
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;
 		if (mutation.kind === 'replace' || !parsed.ok) {
@@ -233,7 +242,8 @@ export class InboxStore {
 				// A rewrite that only removes entries (ack, clear, repair) need not flush its directory entry: an
 				// earlier version coming back after a power cut has every entry it has, and readers skip repeats.
 				// One that settles spooled batches must, or their senders would be told of a write a power cut undoes.
-				const syncDirectory = added.length > 0 || committed.length > 0;
+				// The caller's own entries may leave it to the caller (`flushDirectory: false`).
+				const syncDirectory = committed.length > 0 || (ownAdded && flushDirectory);
 				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.

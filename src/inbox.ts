@@ -51,6 +51,14 @@ export interface SendOptions extends OperationOptions {
 	deadline (`TIMEOUT`).
 	*/
 	commitAfter?: Promise<unknown>;
+	/**
+	Flush the directory entry of the rename before resolving. With `false`, `send` resolves once the new file is
+	written and flushed but its name may not survive a power cut yet: for a caller that flushes the inbox directory
+	itself before it relies on the entry, batching that flush over many sends (as the Leader does before logging its
+	answers). Entries of other senders committed in the same write are flushed regardless.
+	@default true
+	*/
+	flushDirectory?: boolean;
 }
 
 /** An element of the inbox that is not a valid entry; it is reported and kept in the file. */
@@ -77,6 +85,7 @@ interface PendingSend {
 	entry: InboxEntry;
 	deadline: number;
 	signal: AbortSignal | undefined;
+	flushDirectory: boolean;
 	settled: boolean;
 	resolve: (id: string) => void;
 	reject: (error: MailboxError) => void;
@@ -133,6 +142,7 @@ export class Inbox extends EventEmitter<InboxEvents> {
 				entry: built.entry,
 				deadline: Date.now() + (options.timeoutMs ?? this.#options.lockTimeoutMs),
 				signal: options.signal,
+				flushDirectory: options.flushDirectory ?? true,
 				settled: false,
 				resolve: (id) => {
 					pending.settled = true;
@@ -162,7 +172,7 @@ export class Inbox extends EventEmitter<InboxEvents> {
 						deadline: Math.min(...live.map((item) => item.deadline)),
 						shouldContinue: () => !live.some((item) => item.signal?.aborted),
 					},
-					commitAfter,
+					{ commitAfter, flushDirectory: live.some((item) => item.flushDirectory) },
 				);
 				for (const item of live) item.resolve(item.entry.msg_id as string);
 				return;

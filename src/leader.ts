@@ -73,7 +73,9 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			signer: options.signer,
 			policy: options.policy,
 			audit:
-				options.auditLog === false ? undefined : new AuditLog(auditLogPath(team.directory), { batch: AUDIT_BATCH }),
+				options.auditLog === false
+					? undefined
+					: new AuditLog(auditLogPath(team.directory), { batch: AUDIT_BATCH, flushFirst: [team.inboxDirectory] }),
 			onFinished: (record, claim) => {
 				this.#asks.settle(record.key);
 				this.emit('decided', auditRecordOf(record, claim));

@@ -5,10 +5,11 @@ the inbox (or its lock / temp / spool file), the inbox parses and holds exactly 
 after the commit's rename, exactly the committed change), no temp file or spool batch is left, and once the fault is
 gone the next send succeeds.
 */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileSystemOp } from '../src/fs/fs-seam.js';
+import { AuditLog } from '../src/audit-log.js';
 import { acquireLock } from '../src/fs/lock.js';
 import { Inbox, isMailboxError, type MailboxError } from '../src/index.js';
 import { fileExists, inboxEntries, startSender, waitUntil } from './helpers/fault-fixtures.js';
@@ -163,6 +164,29 @@ describe('what each operation flushes', () => {
 		// After a power cut the previous version may come back: it holds nothing the new one lacks.
 		expect(await flushes('ack')).toEqual(['lead.json.tmp.*']);
 		expect(await flushes('clear')).toEqual(['lead.json.tmp.*']);
+	});
+
+	it('a send with flushDirectory: false flushes its file only; an audit log flushes its flushFirst directory first', async () => {
+		const fixture = await seeded();
+		const send = () => fixture.inbox.send({ from: 'tester', text: 'new' }, { flushDirectory: false });
+		const sent = await traceCalls(send);
+		expect(sent.filter((call) => call.op === 'fsync').map((call) => stepName(fixture.dir, call.path))).toEqual([
+			'lead.json.tmp.*',
+		]);
+		expect(texts(fixture.file)).toEqual(['one', 'two', 'new']);
+
+		const logDir = path.join(fixture.dir, 'log');
+		mkdirSync(logDir);
+		const log = new AuditLog(path.join(logDir, 'audit.jsonl'), { flushFirst: [fixture.dir] });
+		expect(log.flushesFirst(fixture.dir)).toBe(true);
+		expect(log.flushesFirst(logDir)).toBe(false);
+		const line = { time: '', requestId: 'r', kind: 'permission', worker: 'w', decision: 'allow', decidedBy: 'policy' };
+		const logged = await traceCalls(() => log.append({ ...line, msgId: 'm' } as const));
+		expect(logged.filter((call) => call.op === 'fsync').map((call) => call.path)).toEqual([
+			fixture.dir,
+			log.path,
+			logDir, // a new log's own name
+		]);
 	});
 });
 

@@ -94,6 +94,13 @@ const steps: JournalStep[] = [
 	},
 	{ name: 'audit: EIO on its fsync', rule: { op: 'fsync', path: 'audit.jsonl', code: 'EIO' }, heal: 'by itself' },
 	{
+		// The delivery leaves its directory flush to the log's batch: a failure there fails the line, which is retried.
+		// (The first flush of that directory is the worker's, for its request.)
+		name: 'audit: EIO flushing the delivered answer’s directory before the line',
+		rule: { op: 'fsync', suffix: '/inboxes', nth: 2, code: 'EIO' },
+		heal: 'by itself',
+	},
+	{
 		name: 'complete: EACCES removing the record',
 		rule: { op: 'unlink', path: pending, suffix: '.json', code: 'EACCES' },
 		heal: 'by itself',
