@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileSystemOp } from '../src/fs/fs-seam.js';
-import { AuditLog } from '../src/audit-log.js';
+import { AuditLog, type AuditRecord } from '../src/audit-log.js';
 import { acquireLock } from '../src/fs/lock.js';
 import { Inbox, isMailboxError, type MailboxError } from '../src/index.js';
 import { fileExists, inboxEntries, startSender, waitUntil } from './helpers/fault-fixtures.js';
@@ -180,8 +180,16 @@ describe('what each operation flushes', () => {
 		const log = new AuditLog(path.join(logDir, 'audit.jsonl'), { flushFirst: [fixture.dir] });
 		expect(log.flushesFirst(fixture.dir)).toBe(true);
 		expect(log.flushesFirst(logDir)).toBe(false);
-		const line = { time: '', requestId: 'r', kind: 'permission', worker: 'w', decision: 'allow', decidedBy: 'policy' };
-		const logged = await traceCalls(() => log.append({ ...line, msgId: 'm' } as const));
+		const line: AuditRecord = {
+			time: '',
+			requestId: 'r',
+			kind: 'permission',
+			worker: 'w',
+			decision: 'allow',
+			decidedBy: 'policy',
+			msgId: 'm',
+		};
+		const logged = await traceCalls(() => log.append(line));
 		expect(logged.filter((call) => call.op === 'fsync').map((call) => call.path)).toEqual([
 			fixture.dir,
 			log.path,
