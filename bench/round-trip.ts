@@ -159,7 +159,7 @@ export async function permissionRoundTrips(ctx: BenchContext): Promise<Permissio
 				row(baselineConcurrent, older),
 			],
 			notes: [
-				'Ours writes durably: the request and the answer resolve only after fsync of the file and its directory, and the answer only once its claim in the journal is durable; acks fsync the file (a removal needs no directory flush), decisions are logged with one fsync per group. The older path never fsyncs.',
+				'Ours writes durably: the request resolves only after fsync of the file and its directory; the answer is fsynced and renamed in only once its claim in the journal is durable, and its directory entry is flushed before its decision is logged (one directory flush and one log fsync per group of answers); acks fsync the file (a removal needs no directory flush). The older path never fsyncs.',
 				'"answered/s" is summed over workers, each answered ÷ the time it spent waiting on its asks (so the older path\'s random start delays do not count against it).',
 				'CPU is that of all worker processes and of the lead process over the run (polling included), per answered request.',
 				'The older interactive lead (REPL) polls every 1000 ms, not 500: its real round trips are slower than shown.',

@@ -11,11 +11,14 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 	readonly #buffer: T[] = [];
 	readonly #waiters: Waiter<T>[] = [];
 	readonly #onClose: (() => void) | undefined;
+	readonly #stale: ((value: T) => boolean) | undefined;
 	#closed = false;
 	#failure: { error: unknown } | undefined;
 
-	constructor(options: { signal?: AbortSignal | undefined; onClose?: () => void } = {}) {
+	/** `stale` drops a buffered value that went out of date while it waited (checked when it would be handed out). */
+	constructor(options: { signal?: AbortSignal | undefined; onClose?: () => void; stale?: (value: T) => boolean } = {}) {
 		this.#onClose = options.onClose;
+		this.#stale = options.stale;
 		if (options.signal?.aborted) this.#closed = true;
 		else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
 	}
@@ -42,7 +45,10 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 	}
 
 	next(): Promise<IteratorResult<T>> {
-		if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+		while (this.#buffer.length > 0) {
+			const value = this.#buffer.shift() as T;
+			if (!this.#stale?.(value)) return Promise.resolve({ value, done: false });
+		}
 		if (this.#failure) return Promise.reject(this.#failure.error);
 		if (this.#closed) return Promise.resolve({ value: undefined, done: true });
 		return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
@@ -82,9 +88,12 @@ export class Channel<T> {
 		this.#backlogLimit = backlogLimit;
 	}
 
-	/** A new stream that starts with the backlog (if it is the first open stream), then every published value. */
-	subscribe(signal?: AbortSignal): AsyncQueue<T> {
-		const queue: AsyncQueue<T> = new AsyncQueue<T>({ signal, onClose: () => this.#queues.delete(queue) });
+	/**
+	A new stream that starts with the backlog (if it is the first open stream), then every published value, skipping
+	values that are `stale` by the time they would be handed out.
+	*/
+	subscribe(signal?: AbortSignal, stale?: (value: T) => boolean): AsyncQueue<T> {
+		const queue: AsyncQueue<T> = new AsyncQueue<T>({ signal, stale, onClose: () => this.#queues.delete(queue) });
 		if (this.#closed) {
 			void queue.close();
 			return queue;

@@ -30,8 +30,9 @@ export class AskDesk {
 		this.#options = options;
 	}
 
+	/** A stream of offered requests; one answered while it waited in the stream (here, or found by a sweep) is skipped. */
 	subscribe(signal?: AbortSignal): AsyncIterableIterator<PendingRequest> & AsyncDisposable {
-		return this.#channel.subscribe(signal);
+		return this.#channel.subscribe(signal, (request) => !this.#offered.has(request.key));
 	}
 
 	has(key: string): boolean {

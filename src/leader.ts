@@ -163,7 +163,11 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		await this.#acks.flushed();
 	}
 
-	/** Requests waiting for a person, as they arrive (recovered ones first). Answer with `approve()` / `deny()`. */
+	/**
+	Requests waiting for a person, as they arrive (recovered ones first). Answer with `approve()` / `deny()`. One that
+	was answered while it waited in this stream (through another stream, by the ask timeout, or from another process
+	as found by the recovery sweep) is skipped.
+	*/
 	requests(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<PendingRequest> & AsyncDisposable {
 		return this.#asks.subscribe(options.signal);
 	}

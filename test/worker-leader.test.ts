@@ -265,6 +265,23 @@ describe('Leader intake and exactly-once answers', () => {
 		await until(async () => (await team.inbox('team-lead').read()).length === 0, 'intake acks');
 	});
 
+	it('skips a request answered while it waited in another requests() stream', async () => {
+		const { leader, worker, requests } = await startSwarm();
+		const other = leader.requests();
+		const first = worker.requestPermission(bash('a'));
+		const request = await nextRequest(requests);
+		const second = worker.requestPermission(bash('b', 'toolu_2'));
+		const next = await nextRequest(requests);
+		await request.approve();
+		expect(await first).toMatchObject({ behavior: 'allow' });
+		// `other` had both waiting: the answered one is no longer handed out.
+		const handed = await nextRequest(other);
+		expect(handed.requestId).toBe(next.requestId);
+		await handed.deny('no');
+		expect(await second).toMatchObject({ behavior: 'deny' });
+		await other.return?.();
+	});
+
 	it('gives each request exactly one answer: a second or racing answer is ALREADY_ANSWERED', async () => {
 		const { team, worker, requests } = await startSwarm();
 		const first = worker.requestPermission(bash('a'));
