@@ -198,13 +198,20 @@ export class Batcher<T> {
 }
 
 /**
+How a Worker and a Leader ack: after a pause of 25 ms (at most a quarter second, or 16 entries), so acks seldom fight
+the next message for the inbox lock (each is a locked rewrite, and one that lands while the other side writes makes
+that write wait). Unacked entries cost little to re-read, and a watcher never yields one twice.
+*/
+export const ACK_BATCH: BatcherOptions = { quietMs: 25, maxDelayMs: 250, maxItems: 16 };
+
+/**
 Acks in bursts: entries handled until a lull (or `maxDelayMs`) are removed by one `ack` call (one locked rewrite).
 `ack` must not reject; report failures from inside it.
 */
 export function ackBatcher<T>(
 	ack: (batch: T[]) => Promise<unknown>,
 	onError: (error: unknown) => void,
-	options: BatcherOptions,
+	options: BatcherOptions = ACK_BATCH,
 ) {
 	return new Batcher<T>((batch) => ack(batch).then(() => {}, onError), options);
 }

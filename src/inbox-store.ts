@@ -6,46 +6,35 @@ import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from './f
 import { acquireLock, type HeldLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow, readFileNoFollowSync } from './fs/read-file.js';
 import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './inbox-codec.js';
+import {
+	type CommitOptions,
+	type InboxStoreOptions,
+	type Mutation,
+	noChange,
+	type Plan,
+	type QuarantineEvent,
+	type Snapshot,
+	type TransactionOptions,
+	type TransactionState,
+} from './inbox-plan.js';
 import { type ClaimedBatch, Spool } from './inbox-spool.js';
 
-export interface QuarantineEvent {
-	/** The inbox that was corrupt. */
-	path: string;
-	/** Where its original bytes were kept. */
-	quarantinePath: string;
-	reason: string;
-	/** How many entries were recovered and written back. */
-	recovered: number;
-}
+export type {
+	CommitOptions,
+	InboxStoreOptions,
+	Mutation,
+	Plan,
+	QuarantineEvent,
+	Snapshot,
+	TransactionOptions,
+	TransactionState,
+};
+export { noChange };
 
-export interface InboxStoreOptions {
-	fileMode: number;
-	dirMode: number;
-	staleMs: number;
-	fsync: boolean;
-	maxInboxBytes: number;
-	onQuarantine: (event: QuarantineEvent) => void;
-}
-
-export interface Snapshot {
-	exists: boolean;
-	items: unknown[];
-	/** Set when the file was unparseable or not an array; `items` then holds what could be recovered. */
-	corrupt?: string;
-}
-
-export interface TransactionState {
-	exists: boolean;
-	items: readonly unknown[];
-}
-
-export type Mutation = { kind: 'none' } | { kind: 'append'; added: unknown[] } | { kind: 'replace'; items: unknown[] };
 interface Written {
 	text: string;
 	items: unknown[];
 }
-
-export type Plan<T> = (state: TransactionState) => { mutation: Mutation; result: T };
 
 /**
 How long a held-back write (`commitAfter`) may keep the lock while its condition is pending. Past that, the prepared
@@ -54,25 +43,6 @@ stuck condition never locks the inbox for others.
 */
 const heldBackMaxMs = 1_000;
 const heldTooLong = new Error('held back longer than heldBackMaxMs');
-
-/** Changes nothing itself: run for the side effects every holder has (committing spooled batches, repairs). */
-export const noChange: Plan<undefined> = () => ({ mutation: { kind: 'none' }, result: undefined });
-
-/** How a caller's own append is committed. */
-export interface CommitOptions {
-	/** Hold the write back until this resolves; a rejection abandons it (see `SendOptions.commitAfter`). */
-	commitAfter?: Promise<unknown> | undefined;
-	/** Flush the directory entry for the caller's own entries (see `SendOptions.flushDirectory`). @default true */
-	flushDirectory?: boolean | undefined;
-}
-
-export interface TransactionOptions {
-	deadline: number;
-	/** Only commit spooled batches: when none are waiting, release at once without reading the inbox. */
-	combineOnly?: boolean;
-	signal?: AbortSignal | undefined;
-	shouldContinue?: () => boolean;
-}
 
 const compromiseRetries = 3;
 const drainBudgetMs = 100;

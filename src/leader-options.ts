@@ -44,3 +44,14 @@ export interface LeaderEvents {
 	/** A background step failed (intake, an automatic answer, recovery); the journal keeps the request. */
 	failure: [MailboxError];
 }
+
+// Tuning of a running Leader (not options: they trade latency against the file system's journal, see each note).
+
+/** Requests taken in at once; more wait for one of them to finish. */
+export const MAX_CONCURRENT_INTAKE = 32;
+/**
+Decisions are logged in groups (one fsync per group): each line's fsync would otherwise compete with the next
+request's claim and delivery for the file system's journal. A request stays in the journal until its line is written.
+Each group first flushes the `inboxes/` directory once for the answers it logs (their deliveries do not).
+*/
+export const AUDIT_BATCH = { quietMs: 5, maxDelayMs: 50 };

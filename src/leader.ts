@@ -14,7 +14,8 @@ import type { InboxWatcher } from './inbox-watch.js';
 import { Answerer } from './leader-answer.js';
 import { AskDesk } from './leader-asks.js';
 import { classifyEntry, Decider, type DropReason } from './leader-intake.js';
-import type { LeaderEvents, LeaderOptions } from './leader-options.js';
+import { AUDIT_BATCH, type LeaderEvents, type LeaderOptions, MAX_CONCURRENT_INTAKE } from './leader-options.js';
+import { type RecoveryContext, recoverJournal } from './leader-recovery.js';
 import { answerFromJournal, listJournal } from './leader-remote.js';
 import { auditRecordOf } from './leader-response.js';
 import { PendingRequest } from './pending-request.js';
@@ -23,15 +24,6 @@ import type { Team } from './team.js';
 
 export type { DroppedRequest, LeaderEvents, LeaderOptions } from './leader-options.js';
 export type { RemoteAnswerOptions } from './leader-remote.js';
-
-const MAX_CONCURRENT_INTAKE = 32;
-/**
-Decisions are logged in groups (one fsync per group): each line's fsync would otherwise compete with the next
-request's claim and delivery for the file system's journal. A request stays in the journal until its line is written.
-*/
-const AUDIT_BATCH = { quietMs: 5, maxDelayMs: 50 };
-/** Acks wait for a pause (at most a quarter second, or 16 entries), so they seldom make a worker's request wait for the lock. */
-const ACKS = { quietMs: 25, maxDelayMs: 250, maxItems: 16 };
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {
@@ -50,7 +42,6 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #acks = ackBatcher<InboxEntry>(
 		(batch) => this.team.inbox(this.name).ack(batch),
 		(error) => this.#fail(error),
-		ACKS,
 	);
 	#watcher: InboxWatcher | undefined;
 	#loop: Promise<void> | undefined;
@@ -58,6 +49,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	#retry: NodeJS.Timeout | undefined;
 	#sweep: NodeJS.Timeout | undefined;
 	#recovery: Promise<void> | undefined;
+	readonly #recoveryContext: RecoveryContext;
 	#closed = false;
 
 	constructor(team: Team, options: LeaderOptions = {}) {
@@ -88,6 +80,16 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			onFailure: (error) => this.#fail(error),
 		});
 		this.#decider = new Decider(team, options.policy, this.#store, this.#answerer, this.#asks);
+		this.#recoveryContext = {
+			store: this.#store,
+			answerer: this.#answerer,
+			decider: this.#decider,
+			asks: this.#asks,
+			isBusy: (key) => this.#intaking.has(key) || this.#answerer.isAnswering(key),
+			isClosed: () => this.#closed,
+			onFailure: (error) => this.#fail(error),
+			onUnfinished: () => this.#scheduleRecovery(),
+		};
 	}
 
 	/** Recover the journal (finish interrupted answers, re-offer open requests), then watch the inbox. Idempotent. */
@@ -130,28 +132,9 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	*/
 	recover(options: { olderThanMs?: number } = {}): Promise<void> {
 		// One pass after the other: two overlapping passes would both finish the same claimed answer.
-		const pass = (this.#recovery ?? Promise.resolve()).then(() => this.#recoverOnce(options));
+		const pass = (this.#recovery ?? Promise.resolve()).then(() => recoverJournal(this.#recoveryContext, options));
 		this.#recovery = pass.catch(() => {});
 		return pass;
-	}
-
-	async #recoverOnce(options: { olderThanMs?: number }): Promise<void> {
-		const stored = await this.#store.list();
-		this.#asks.retain(new Set(stored.map(({ record }) => record.key)));
-		const cutoff = Date.now() - (options.olderThanMs ?? 0);
-		for (const { record, answer } of stored) {
-			if (this.#closed) return;
-			const busy = this.#intaking.has(record.key) || this.#answerer.isAnswering(record.key);
-			if (busy || (answer?.claimedAt ?? record.receivedAt) > cutoff) continue;
-			if (answer) {
-				await this.#answerer.finish(record, answer, { recovering: true }).catch((error: unknown) => {
-					this.#fail(error);
-					this.#scheduleRecovery();
-				});
-			} else if (!this.#asks.has(record.key)) {
-				await this.#decider.decide(record).catch((error: unknown) => this.#fail(error));
-			}
-		}
 	}
 
 	/**

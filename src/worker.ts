@@ -37,13 +37,6 @@ import { Waits } from './worker-waits.js';
 
 export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker-options.js';
 
-/**
-Acks wait for a pause (or at most a quarter second, or 16 entries), so they seldom fight the next answer for the inbox
-lock: each is a locked rewrite, and one that lands while the lead delivers makes that answer wait. Unacked entries cost
-little to re-read, and the watcher never yields one twice.
-*/
-const ACKS = { quietMs: 25, maxDelayMs: 250, maxItems: 16 };
-
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
 	readonly team: Team;
@@ -55,7 +48,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	readonly #acks = ackBatcher<InboxEntry>(
 		(batch) => this.team.inbox(this.name).ack(batch),
 		(error) => this.#fail(error),
-		ACKS,
 	);
 	#leaderName: string | undefined;
 	#color: string | undefined;
