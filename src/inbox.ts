@@ -24,15 +24,6 @@ import { InboxStore, type Mutation, type TransactionState } from './inbox-store.
 import { InboxWatcher, type WatchOptions } from './inbox-watch.js';
 import { queueFor } from './write-queue.js';
 
-export type {
-	InboxEvents,
-	InboxOptions,
-	InboxSnapshot,
-	InvalidEntryEvent,
-	OperationOptions,
-	SendOptions,
-} from './inbox-options.js';
-
 interface PendingSend {
 	entry: InboxEntry;
 	deadline: number;

@@ -29,6 +29,7 @@ export type { BuildResult, InboxEntry, OutgoingEntry } from './entry.js';
 export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
 export { isMailboxError, MailboxError } from './errors.js';
+export { Inbox } from './inbox.js';
 export type {
 	InboxEvents,
 	InboxOptions,
@@ -36,8 +37,7 @@ export type {
 	InvalidEntryEvent,
 	OperationOptions,
 	SendOptions,
-} from './inbox.js';
-export { Inbox } from './inbox.js';
+} from './inbox-options.js';
 export type { QuarantineEvent } from './inbox-store.js';
 export type { WatchOptions } from './inbox-watch.js';
 export { InboxWatcher } from './inbox-watch.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { AuditLog, DecidedBy } from './audit-log.js';
 import type { OutgoingEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
-import type { OperationOptions, SendOptions } from './inbox.js';
+import type { OperationOptions, SendOptions } from './inbox-options.js';
 import { type AnswerDecision, auditRecordOf, prepareResponse } from './leader-response.js';
 import type { AnswerClaim, PendingRecord, PendingStore } from './pending-store.js';
 import { Policy } from './policy/policy.js';

@@ -6,7 +6,7 @@ through the same exactly-once claim. `Leader.answer` and `Leader.listPending` ar
 import { AuditLog, auditLogPath } from './audit-log.js';
 import type { OutgoingEntry } from './entry.js';
 import { errors } from './errors.js';
-import type { OperationOptions } from './inbox.js';
+import type { OperationOptions } from './inbox-options.js';
 import { Answerer, type AnswerResult } from './leader-answer.js';
 import type { AnswerDecision } from './leader-response.js';
 import { PendingRequest } from './pending-request.js';

@@ -5,7 +5,7 @@ later `approve` / `deny` rejects with `ALREADY_ANSWERED`.
 */
 
 import type { DecidedBy } from './audit-log.js';
-import type { OperationOptions } from './inbox.js';
+import type { OperationOptions } from './inbox-options.js';
 import type { Answerer, AnswerResult } from './leader-answer.js';
 import { hostOf } from './leader-response.js';
 import type { PendingRecord, RequestKind } from './pending-store.js';

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { errors } from './errors.js';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { acquireLock } from './fs/lock.js';
-import { Inbox, type InboxOptions, type OperationOptions } from './inbox.js';
+import { Inbox } from './inbox.js';
+import type { InboxOptions, OperationOptions } from './inbox-options.js';
 import {
 	assertAddressableName,
 	assertCreatableMemberName,

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { ackBatcher, Channel } from './async-queue.js';
 import type { InboxEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
-import type { OperationOptions } from './inbox.js';
+import type { OperationOptions } from './inbox-options.js';
 import type { InboxWatcher } from './inbox-watch.js';
 import { permissionRequestDigest, planDigest } from './protocol/digest.js';
 import {
