@@ -69,8 +69,9 @@ export class Inbox extends EventEmitter<InboxEvents> {
 	}
 
 	/**
-	Append one entry. Resolves with its `msg_id` once it is durable on disk; rejects with a typed error
-	(and nothing written) on invalid input, size limits, lock timeout or abort.
+	Append one entry. Resolves with its `msg_id` once it is durable on disk (with `flushDirectory: false`, once the file
+	is; see that option); rejects with a typed error (and nothing written) on invalid input, size limits, lock timeout or
+	abort.
 	*/
 	async send(input: OutgoingEntry, options: SendOptions = {}): Promise<string> {
 		options.commitAfter?.catch(() => {}); // observed once the write reaches it: a rejection before then is not unhandled

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { AuditLog, DecidedBy } from './audit-log.js';
 import type { OutgoingEntry } from './entry.js';
 import { errors, isMailboxError } from './errors.js';
+import { fsyncDirectory } from './fs/atomic-write.js';
 import type { OperationOptions, SendOptions } from './inbox-options.js';
 import { type AnswerDecision, auditRecordOf, prepareResponse } from './leader-response.js';
 import type { AnswerClaim, PendingRecord, PendingStore } from './pending-store.js';
@@ -163,7 +164,14 @@ export class Answerer {
 
 	async #deliver(record: PendingRecord, claim: AnswerClaim, options: SendOptions & { recovering?: boolean }) {
 		const inbox = this.#ctx.team.inbox(record.worker);
-		if (options.recovering && (await inbox.read()).some((entry) => entry.msg_id === claim.msgId)) return;
+		// With a log that flushes the inbox directory before the line, one flush covers a whole batch of deliveries
+		// (and stays out of the way of the worker's next request).
+		const flushDirectory = !this.#ctx.audit?.flushesFirst(path.dirname(inbox.path));
+		if (options.recovering && (await inbox.read()).some((entry) => entry.msg_id === claim.msgId)) {
+			// Already in the inbox, maybe not flushed yet by the process that wrote it (it died before its log line).
+			if (flushDirectory) await fsyncDirectory(path.dirname(inbox.path));
+			return;
+		}
 		let entry: OutgoingEntry = {
 			from: this.#ctx.leaderName,
 			text: claim.text,
@@ -174,9 +182,6 @@ export class Answerer {
 			entry = this.#ctx.signer(entry);
 			if (entry.msg_id !== claim.msgId) throw errors.signerChangedId(claim.msgId, entry.msg_id);
 		}
-		// With a log that flushes the inbox directory before the line, one flush covers a whole batch of deliveries
-		// (and stays out of the way of the worker's next request).
-		const flushDirectory = !this.#ctx.audit?.flushesFirst(path.dirname(inbox.path));
 		for (let attempt = 1; ; attempt++) {
 			try {
 				await inbox.send(entry, { ...options, flushDirectory });

@@ -22,8 +22,9 @@ export class AskDesk {
 	readonly #options: AskDeskOptions;
 	readonly #channel = new Channel<PendingRequest>();
 	readonly #timers = new Map<string, NodeJS.Timeout>();
-	/** Keys of requests handed out, so a recovery never offers one twice. */
-	readonly #offered = new Set<string>();
+	/** Keys of requests handed out (so a recovery never offers one twice), each with its offer's sequence number. */
+	readonly #offered = new Map<string, number>();
+	#offers = 0;
 	#closed = false;
 
 	constructor(options: AskDeskOptions) {
@@ -43,7 +44,7 @@ export class AskDesk {
 	offer(record: PendingRecord): void {
 		if (this.#closed || this.#offered.has(record.key)) return;
 		this.#arm(record);
-		this.#offered.add(record.key);
+		this.#offered.set(record.key, ++this.#offers);
 		this.#channel.publish(new PendingRequest(record, this.#options.answerer));
 	}
 
@@ -54,9 +55,17 @@ export class AskDesk {
 		this.#offered.delete(key);
 	}
 
-	/** Forget offered requests that are no longer open (answered from another process). */
-	retain(open: ReadonlySet<string>): void {
-		for (const key of this.#offered) if (!open.has(key)) this.settle(key);
+	/** How many offers were made so far: taken before listing the journal, for {@link retain}. */
+	offersMade(): number {
+		return this.#offers;
+	}
+
+	/**
+	Forget offered requests that are no longer open (answered from another process). Only those offered up to `offers`
+	(see {@link offersMade}): one offered while the journal was being listed is open, though not in the list.
+	*/
+	retain(open: ReadonlySet<string>, offers: number): void {
+		for (const [key, offer] of this.#offered) if (offer <= offers && !open.has(key)) this.settle(key);
 	}
 
 	#arm(record: PendingRecord): void {

@@ -25,8 +25,9 @@ export interface RecoveryContext {
 
 /** Run one pass; with `olderThanMs`, only claims and requests older than that. */
 export async function recoverJournal(ctx: RecoveryContext, options: { olderThanMs?: number } = {}): Promise<void> {
+	const offers = ctx.asks.offersMade();
 	const stored = await ctx.store.list();
-	ctx.asks.retain(new Set(stored.map(({ record }) => record.key)));
+	ctx.asks.retain(new Set(stored.map(({ record }) => record.key)), offers);
 	const cutoff = Date.now() - (options.olderThanMs ?? 0);
 	for (const { record, answer } of stored) {
 		if (ctx.isClosed()) return;

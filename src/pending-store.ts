@@ -87,8 +87,7 @@ export class PendingStore {
 		if (existsSync(this.#file(key, '.answer'))) return true;
 		// An unreadable record (damaged by hand, or by a file system that lost it) does not count: the entry is
 		// taken in again and the record rewritten.
-		// Small local reads, made synchronously: this check runs on every request taken in.
-		return parseJournalFile<PendingRecord>(readFileNoFollowSync(this.#file(key, '.json'))?.bytes) !== undefined;
+		return parseJournalFile<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
 	}
 
 	/**

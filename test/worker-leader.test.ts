@@ -23,6 +23,7 @@ import { createLeadKeyPair, LeadVerifier, withLeadSignature } from '../src/proto
 import { Team } from '../src/team.js';
 import { Worker } from '../src/worker.js';
 import type { RejectedResponse } from '../src/worker-responses.js';
+import { traceCalls } from './helpers/faults.js';
 import { forkFixture, nextMessage, repoRoot } from './helpers/fork.js';
 import { bash, collect, nextRequest, settledFlag, startSwarm, track, until, within } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';
@@ -282,6 +283,43 @@ describe('Leader intake and exactly-once answers', () => {
 		await other.return?.();
 	});
 
+	it('still hands out a request offered while a recovery pass was listing the journal', async () => {
+		const { leader, worker, requests } = await startSwarm({ recoveryIntervalMs: 0 });
+		const probe = leader.requests(); // waiting: gets each offer the moment it is made
+		const list = PendingStore.prototype.list;
+		let listed = () => {};
+		const listing = new Promise<void>((resolve) => {
+			listed = resolve;
+		});
+		let release = () => {};
+		const gate = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		PendingStore.prototype.list = async function (this: PendingStore) {
+			const stored = await list.call(this);
+			listed();
+			await gate; // the pass holds a listing taken before the request below was journaled
+			return stored;
+		};
+		try {
+			const pass = leader.recover();
+			await within(listing, 'the recovery pass listing the journal', 5_000);
+			const answer = worker.requestPermission(bash('a'));
+			const offered = await nextRequest(probe);
+			release();
+			await pass;
+			// The pass must not take the request it never saw for one answered elsewhere.
+			const handed = await nextRequest(requests, 5_000);
+			expect(handed.requestId).toBe(offered.requestId);
+			await handed.approve();
+			expect(await answer).toMatchObject({ behavior: 'allow' });
+		} finally {
+			PendingStore.prototype.list = list;
+			release();
+			await probe.return?.();
+		}
+	});
+
 	it('gives each request exactly one answer: a second or racing answer is ALREADY_ANSWERED', async () => {
 		const { team, worker, requests } = await startSwarm();
 		const first = worker.requestPermission(bash('a'));
@@ -490,6 +528,25 @@ describe('Leader restarts', () => {
 		expect(stale[0]).toMatchObject({ reason: 'unknown-request', requestId: request.requestId });
 		await next.flushed();
 		expect(await team.inbox('ann').read()).toEqual([]);
+	});
+
+	it('a recovery that finds its answer already delivered flushes that inbox directory (no audit log)', async () => {
+		const { team, leader, worker, requests } = await startSwarm({ auditLog: false });
+		const outcome = worker.requestPermission(bash('make'), { timeoutMs: 60_000 });
+		const request = await nextRequest(requests);
+		await worker.close(); // nobody takes the answer out of ann's inbox
+		await outcome;
+		const journal = path.join(pendingDirectoryOf(team), `${request.key}.json`);
+		const saved = readFileSync(journal);
+		const { msgId } = await request.approve();
+		await leader.close();
+		// As if the leader died after delivering, before its directory flush and the journal's removal.
+		writeFileSync(journal, saved);
+		const restarted = track(new Leader(team, { auditLog: false }));
+		const calls = await traceCalls(() => restarted.start());
+		expect((await team.inbox('ann').read()).map((entry) => entry.msg_id)).toEqual([msgId]); // not sent twice
+		const flushed = calls.filter((call) => call.op === 'fsync').map((call) => call.path);
+		expect(flushed).toContain(path.dirname(team.inbox('ann').path));
 	});
 
 	it('survives a SIGKILLed leader mid-stream: every request is answered exactly once', async () => {
