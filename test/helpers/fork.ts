@@ -82,14 +82,23 @@ export function nextMessage(
 			cleanup();
 			resolve(message);
 		};
+		// 'exit' can come before the last messages the child sent are read from the channel: fail only once the
+		// channel is closed (every message before its end has been emitted by then).
 		const onExit = (code: number | null, signal: string | null) => {
-			cleanup();
-			reject(new Error(`fixture exited (code ${code}, signal ${signal}) before the expected message`));
+			const fail = () => {
+				cleanup();
+				reject(new Error(`fixture exited (code ${code}, signal ${signal}) before the expected message`));
+			};
+			if (child.connected) child.once('disconnect', fail);
+			else setImmediate(fail);
+			failLater = fail;
 		};
+		let failLater: (() => void) | undefined;
 		const cleanup = () => {
 			clearTimeout(timer);
 			child.off('message', onMessage);
 			child.off('exit', onExit);
+			if (failLater) child.off('disconnect', failLater);
 		};
 		child.on('message', onMessage);
 		child.on('exit', onExit);
