@@ -11,7 +11,8 @@ import { acquireLock, tryAcquireLock } from './fs/lock.js';
 import { readFileNoFollow } from './fs/read-file.js';
 import { Inbox } from './inbox.js';
 import { parseInboxText, serializeInbox } from './inbox-codec.js';
-import { InboxStore, type QuarantineEvent } from './inbox-store.js';
+import type { QuarantineEvent } from './inbox-plan.js';
+import { InboxStore } from './inbox-store.js';
 
 export interface FixSettings {
 	staleMs: number;

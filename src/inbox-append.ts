@@ -8,7 +8,8 @@ import { type FSWatcher, watch } from 'node:fs';
 import { settlesWithin } from './async-queue.js';
 import { errors } from './errors.js';
 import { wasCommitted } from './fs/atomic-write.js';
-import { type CommitOptions, type InboxStore, noChange, type Plan, type TransactionOptions } from './inbox-store.js';
+import { type CommitOptions, noChange, type Plan, type TransactionOptions } from './inbox-plan.js';
+import type { InboxStore } from './inbox-store.js';
 
 /** Longest sleep between two looks at a spooled batch, in ms (a notification usually cuts it short). */
 const spoolPollMaxMs = 50;

@@ -4,7 +4,7 @@ reports. Kept apart from the class so that the layers above can name them withou
 */
 
 import type { InboxEntry } from './entry.js';
-import type { QuarantineEvent } from './inbox-store.js';
+import type { QuarantineEvent } from './inbox-plan.js';
 
 /** Options of an `Inbox` (also accepted by `Team.create` and `Team.open`, for every inbox of the team). */
 export interface InboxOptions {

@@ -9,27 +9,12 @@ import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serial
 import {
 	type CommitOptions,
 	type InboxStoreOptions,
-	type Mutation,
 	noChange,
 	type Plan,
-	type QuarantineEvent,
 	type Snapshot,
 	type TransactionOptions,
-	type TransactionState,
 } from './inbox-plan.js';
 import { type ClaimedBatch, Spool } from './inbox-spool.js';
-
-export type {
-	CommitOptions,
-	InboxStoreOptions,
-	Mutation,
-	Plan,
-	QuarantineEvent,
-	Snapshot,
-	TransactionOptions,
-	TransactionState,
-};
-export { noChange };
 
 interface Written {
 	text: string;

@@ -20,7 +20,8 @@ import type {
 	OperationOptions,
 	SendOptions,
 } from './inbox-options.js';
-import { InboxStore, type Mutation, type TransactionState } from './inbox-store.js';
+import type { Mutation, TransactionState } from './inbox-plan.js';
+import { InboxStore } from './inbox-store.js';
 import { InboxWatcher, type WatchOptions } from './inbox-watch.js';
 import { queueFor } from './write-queue.js';
 

@@ -38,7 +38,7 @@ export type {
 	OperationOptions,
 	SendOptions,
 } from './inbox-options.js';
-export type { QuarantineEvent } from './inbox-store.js';
+export type { QuarantineEvent } from './inbox-plan.js';
 export type { WatchOptions } from './inbox-watch.js';
 export { InboxWatcher } from './inbox-watch.js';
 export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader.js';
