@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -63,7 +63,70 @@ looks free or stale (it then does the real mkdir, stale takeover and refresh). S
 tiny local calls (stat, mkdir, rmdir), cheaper than the thread-pool round trips of their async forms.
 */
 export async function tryAcquireLock(file: string, lockPath: string, staleMs = 10_000): Promise<HeldLock | undefined> {
-	return tryAcquireLockSync(file, lockPath, staleMs);
+	try {
+		// Usually absent: asked not to throw, as an exception per send costs more than the call.
+		const held = statSync(lockPath, { throwIfNoEntry: false });
+		if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
+	} catch {
+		// Unreadable: let proper-lockfile decide.
+	}
+	// Held (or being taken) by this process already: as busy as if another process had it.
+	if (holders.has(lockPath)) return undefined;
+	const state: HolderState = { acquired: false, lost: false };
+	holders.set(lockPath, state);
+	let compromise: MailboxError | undefined;
+	let release: () => Promise<void>;
+	try {
+		release = await lockfile.lock(file, {
+			lockfilePath: lockPath,
+			realpath: false,
+			fs: lockCalls,
+			stale: staleMs,
+			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
+			onCompromised: (error) => {
+				compromise = errors.lockCompromised(lockPath, error);
+			},
+		});
+	} catch (error) {
+		if (holders.get(lockPath) === state) holders.delete(lockPath);
+		const code = (error as NodeJS.ErrnoException).code;
+		// ENOENT: another process's stale takeover removed the directory between our mkdir and its mtime probe.
+		// The lock is contended, not broken: try again like any busy lock.
+		if (code === 'ELOCKED' || (code === 'ENOENT' && existsSync(path.dirname(lockPath)))) return undefined;
+		throw errors.io('lock', lockPath, error);
+	}
+	return {
+		lockPath,
+		assertHeld() {
+			if (compromise) throw compromise;
+			// proper-lockfile notices a takeover only at its next refresh (seconds away, and never while this process
+			// is stalled), so look now: a missing directory, or one with another inode or change time, is not ours.
+			let current: { ino: number; ctimeMs: number };
+			try {
+				current = statSync(lockPath);
+			} catch (error) {
+				state.lost = (error as NodeJS.ErrnoException).code === 'ENOENT';
+				compromise = errors.lockCompromised(lockPath, error);
+				throw compromise;
+			}
+			const { stamp } = state;
+			if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs)) {
+				state.lost = true;
+				compromise = errors.lockCompromised(lockPath);
+				throw compromise;
+			}
+		},
+		async release() {
+			try {
+				await release();
+			} catch (error) {
+				// A compromised lock is already gone; anything else is worth reporting.
+				if (!compromise) throw errors.io('release lock', lockPath, error);
+			} finally {
+				if (holders.get(lockPath) === state) holders.delete(lockPath);
+			}
+		},
+	};
 }
 
 /**
@@ -75,75 +138,68 @@ interface Stamp {
 	ctimeMs: number;
 }
 
-function tryAcquireLockSync(file: string, lockPath: string, staleMs: number): HeldLock | undefined {
-	try {
-		// Usually absent: asked not to throw, as an exception per send costs more than the call.
-		const held = statSync(lockPath, { throwIfNoEntry: false });
-		if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
-	} catch {
-		// Unreadable: let proper-lockfile decide.
-	}
-	let compromise: MailboxError | undefined;
-	let stamp: Stamp | undefined;
-	// Once the directory is known to be gone or someone else's, releasing must not remove it.
-	let lost = false;
-	const fs = {
-		mkdirSync: (...args: Parameters<typeof lockFileSystem.mkdirSync>) => lockFileSystem.mkdirSync(...args),
-		statSync: (...args: Parameters<typeof lockFileSystem.statSync>) => lockFileSystem.statSync(...args),
-		utimesSync: (...args: Parameters<typeof lockFileSystem.utimesSync>) => {
-			lockFileSystem.utimesSync(...args);
-			const stats = lockFileSystem.statSync(lockPath);
-			stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
-		},
-		rmdirSync: (directory: string) => {
-			if (!lost) lockFileSystem.rmdirSync(directory);
-		},
-	};
-	try {
-		const release = lockfile.lockSync(file, {
-			lockfilePath: lockPath,
-			realpath: false,
-			fs,
-			stale: staleMs,
-			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
-			onCompromised: (error) => {
-				compromise = errors.lockCompromised(lockPath, error);
-			},
-		});
-		return {
-			lockPath,
-			assertHeld() {
-				if (compromise) throw compromise;
-				// proper-lockfile notices a takeover only at its next refresh (seconds away, and never while this process
-				// is stalled), so look now: a missing directory, or one with another inode or change time, is not ours.
-				let current: { ino: number; ctimeMs: number };
-				try {
-					current = statSync(lockPath);
-				} catch (error) {
-					lost = (error as NodeJS.ErrnoException).code === 'ENOENT';
-					compromise = errors.lockCompromised(lockPath, error);
-					throw compromise;
-				}
-				if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs)) {
-					lost = true;
-					compromise = errors.lockCompromised(lockPath);
-					throw compromise;
-				}
-			},
-			async release() {
-				try {
-					release();
-				} catch (error) {
-					// A compromised lock is already gone; anything else is worth reporting.
-					if (!compromise) throw errors.io('release lock', lockPath, error);
-				}
-			},
-		};
-	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
-		// ENOENT: another process's stale takeover removed the directory between our mkdir and its mtime probe.
-		// The lock is contended, not broken: try again like any busy lock.
-		if (code === 'ELOCKED' || (code === 'ENOENT' && existsSync(path.dirname(lockPath)))) return undefined;
-		throw errors.io('lock', lockPath, error);
-	}
+/** What this process knows of a lock it is taking or holds. */
+interface HolderState {
+	/** Its mkdir succeeded: stats from now on are of our own directory. */
+	acquired: boolean;
+	stamp?: Stamp;
+	/** Known to be gone or someone else's: releasing must not remove it. */
+	lost: boolean;
 }
+
+const holders = new Map<string, HolderState>();
+
+type Done<T = void> = (error: NodeJS.ErrnoException | null, result?: T) => void;
+
+/** Run a synchronous call and report it the callback way, at once (so a whole acquisition runs in one go). */
+function settle<T>(done: Done<T>, call: () => T): void {
+	let result: T;
+	try {
+		result = call();
+	} catch (error) {
+		done(error as NodeJS.ErrnoException);
+		return;
+	}
+	done(null, result);
+}
+
+/**
+The `fs` given to proper-lockfile: callback-style over the seam's synchronous calls. One object for the process, so
+proper-lockfile's mtime-precision probe (an extra utimes and stat) runs at the first acquisition only: it caches
+its result on this object. Each call also keeps the holder's stamp current.
+*/
+const lockCalls = {
+	mkdir(directory: string, done: Done) {
+		settle(done, () => {
+			lockFileSystem.mkdirSync(directory);
+			const state = holders.get(directory);
+			if (state) state.acquired = true;
+		});
+	},
+	stat(target: string, done: Done<Stats>) {
+		settle(done, () => {
+			const stats = lockFileSystem.statSync(target);
+			const state = holders.get(target);
+			// The probe's stat right after our mkdir (or after the first probe's utimes) stamps the new lock.
+			if (state?.acquired && !state.stamp) state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+			return stats;
+		});
+	},
+	utimes(target: string, atime: Date, mtime: Date, done: Done) {
+		settle(done, () => {
+			lockFileSystem.utimesSync(target, atime, mtime);
+			const state = holders.get(target);
+			if (!state) return;
+			const stats = lockFileSystem.statSync(target);
+			state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+		});
+	},
+	rmdir(directory: string, done: Done) {
+		settle(done, () => {
+			if (!holders.get(directory)?.lost) lockFileSystem.rmdirSync(directory);
+		});
+	},
+	realpath(target: string, done: Done<string>) {
+		settle(done, () => lockFileSystem.realpathSync(target));
+	},
+};
