@@ -281,6 +281,43 @@ describe('faults on the contended path (spool deposit, claim, commit, settle)', 
 	});
 });
 
+describe('a fault in the lock’s mtime probe, which runs at a process’s first acquisition only', () => {
+	it('fails that send typed and leaves no lock behind; the next send probes again and is written', async () => {
+		const { dir, file, ids } = await seeded();
+		const sender = await startSender(file, {
+			from: 'other',
+			count: 3,
+			staleMs: STALE_MS,
+			faults: [{ op: 'utimes', path: 'lead.json.lock', code: 'EIO' }],
+		});
+		const { sent, failed, fired } = await sender.go();
+		expect(fired.map((fault) => fault.op)).toEqual(['utimes']);
+		expect(failed).toEqual([
+			{ kind: 'failed', text: 'other:0', code: 'IO', message: expect.stringContaining('lead.json.lock') },
+		]);
+		expect(sent.map((item) => item.text)).toEqual(['other:1', 'other:2']);
+		expect(inboxEntries(file).map((entry) => [entry.text, entry.msg_id])).toEqual([
+			['one', ids[0]],
+			['two', ids[1]],
+			['other:1', sent[0]?.id],
+			['other:2', sent[1]?.id],
+		]);
+		expect(existsSync(`${file}.lock`)).toBe(false);
+		expect(tempFilesUnder(dir)).toEqual([]);
+	}, 30_000);
+
+	it('is not repeated once it succeeded: later acquisitions stamp the lock without touching its mtime', async () => {
+		const { file } = await seeded(); // this process has taken the lock already
+		const calls = await traceCalls(() =>
+			new Inbox(file, { staleMs: STALE_MS }).send({ from: 'tester', text: 'again' }),
+		);
+		const lockCalls = calls.filter((call) => call.path.endsWith('lead.json.lock')).map((call) => call.op);
+		expect(lockCalls).not.toContain('utimes');
+		expect(lockCalls).toContain('mkdir');
+		expect(lockCalls).toContain('rmdir');
+	});
+});
+
 describe('a fault in another process that combines this process’s batch', () => {
 	it('hands the batch back: that sender commits it itself, the faulty one rejects, typed', async () => {
 		const fixture = await seeded();

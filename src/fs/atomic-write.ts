@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
 import { closeSync, fsync as fsyncFd, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from './fs-seam.js';
@@ -35,12 +34,24 @@ export function isTempFile(fileName: string): boolean {
 }
 
 /**
+A fresh temp name beside `target`. The suffix only has to differ from other live temp files there (each is created
+exclusively, and a clash fails loudly), not to be unguessable: the directory is private. Math.random is enough, and
+costs far less per write than a call into the system's random source.
+*/
+function tempNameFor(target: string): string {
+	const suffix = Math.floor(Math.random() * 0x1_0000_0000)
+		.toString(16)
+		.padStart(8, '0');
+	return `${target}.tmp.${suffix}`;
+}
+
+/**
 Replace `target` so that readers see either the old or the new bytes, never a mix:
 temp file in the same directory, fsync, rename, fsync of the directory.
 */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}) {
 	const { mode = 0o600, fsync = true, syncDirectory = true, beforeCommit } = options;
-	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
+	const temp = tempNameFor(target);
 	// Small local calls are made synchronously (a thread-pool round trip costs more than the call itself, and this
 	// runs while other writers wait for the lock); only the fsyncs, which can take milliseconds, go to the pool.
 	let fd: number | undefined;
@@ -105,7 +116,7 @@ Write `target` complete before it appears (temp file, rename; not flushed) and r
 its link count tells later whether the file still exists under any name, however it was renamed since.
 */
 export function writeFileHeld(target: string, data: string, mode = 0o600): number {
-	const temp = `${target}.tmp.${randomBytes(4).toString('hex')}`;
+	const temp = tempNameFor(target);
 	let fd: number | undefined;
 	try {
 		fd = openSync(temp, 'wx', mode);
@@ -180,7 +191,7 @@ export async function linkNewFile(
 ): Promise<number> {
 	const [first] = targets;
 	if (first === undefined) return 0;
-	const temp = `${first}.tmp.${randomBytes(4).toString('hex')}`;
+	const temp = tempNameFor(first);
 	let fd: number | undefined;
 	let linked = 0;
 	try {
