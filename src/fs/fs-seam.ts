@@ -71,7 +71,7 @@ export let readdir = direct.readdir;
 export let stat = direct.stat;
 
 /**
-What proper-lockfile calls (its `fs` option; it uses the `…Sync` forms under `lockSync`). It looks the methods up on
+What proper-lockfile calls (lock.ts wraps these `…Sync` forms in the callback-style `fs` it passes). It looks them up on
 this object at each call, so swapping them here reaches locks already held (their mtime refreshes, their release).
 */
 export const lockFileSystem = {

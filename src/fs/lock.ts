@@ -130,8 +130,9 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 }
 
 /**
-The lock directory as this holder last stamped it (proper-lockfile sets its mtime at acquisition and at each refresh,
-and the kernel sets its change time then). Another inode or change time means it was removed and made again since.
+The lock directory as this holder last saw it: made by our mkdir, then touched by proper-lockfile's probe (first
+acquisition only) and refreshes, each of which sets its change time. Another inode or change time means it was removed
+and made again since.
 */
 interface Stamp {
 	ino: number;
