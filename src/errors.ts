@@ -213,3 +213,15 @@ export const errors = {
 			},
 		),
 };
+
+/** Messages of the outcomes a worker's request ends with when the lead did not answer it (not errors: denials). */
+export const outcomeMessages = {
+	timeout: (lead: string, timeoutMs: number) =>
+		`No answer from the team lead (${lead}) within ${timeoutMs} ms, so the request was denied.`,
+	aborted: () => 'The request was aborted before the team lead answered.',
+	sendFailed: (lead: string, cause: string) =>
+		`The request could not be delivered to the team lead (${lead}): the mailbox write failed (${cause}).`,
+	unverified: () =>
+		"Your team lead's answer to this request could not be verified, so it was not used and the request was denied.",
+	closed: () => 'The worker was closed before the team lead answered.',
+};

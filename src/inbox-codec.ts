@@ -144,7 +144,7 @@ export function appendToInboxText(previous: string, previousCount: number, added
 	if (added.length === 0) return previous;
 	const close = previous.lastIndexOf(']');
 	if (previousCount === 0 || close === -1) return serializeInbox(added);
-	const body = added.map((item) => `  ${JSON.stringify(item, null, 2).replaceAll('\n', '\n  ')}`).join(',\n');
+	const body = added.map((item) => `  ${entryJson(item).replaceAll('\n', '\n  ')}`).join(',\n');
 	return `${previous.slice(0, close).trimEnd()},\n${body}\n]`;
 }
 
@@ -153,7 +153,20 @@ const entryOverhead = 4;
 
 /** The bytes `entry` adds to an inbox file as this codec writes it. */
 export function entryBytes(entry: unknown): number {
-	return Buffer.byteLength(JSON.stringify(entry, null, 2)) + entryOverhead;
+	return Buffer.byteLength(entryJson(entry)) + entryOverhead;
+}
+
+// A send sizes its entry, then appends it: one serialisation serves both. Entries are never changed once built.
+const entryTexts = new WeakMap<object, string>();
+
+function entryJson(entry: unknown): string {
+	if (typeof entry !== 'object' || entry === null) return JSON.stringify(entry, null, 2);
+	let text = entryTexts.get(entry);
+	if (text === undefined) {
+		text = JSON.stringify(entry, null, 2);
+		entryTexts.set(entry, text);
+	}
+	return text;
 }
 
 /**

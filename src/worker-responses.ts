@@ -4,6 +4,7 @@ outcome each produces. `worker.ts` routes entries here; nothing in this file tou
 */
 
 import type { InboxEntry } from './entry.js';
+import { outcomeMessages } from './errors.js';
 import { parseFrame } from './protocol/frame-codec.js';
 import type { PermissionMode } from './protocol/frames.js';
 import {
@@ -158,18 +159,6 @@ export function unansweredOutcome(
 	else if (pending.kind === 'sandbox') pending.settle({ allow: false, host: pending.host, reason, requestId });
 	else pending.settle({ approved: false, reason, requestId });
 }
-
-/** Messages for outcomes the lead did not write. */
-export const outcomeMessages = {
-	timeout: (lead: string, timeoutMs: number) =>
-		`No answer from the team lead (${lead}) within ${timeoutMs} ms, so the request was denied.`,
-	aborted: () => 'The request was aborted before the team lead answered.',
-	sendFailed: (lead: string, cause: string) =>
-		`The request could not be delivered to the team lead (${lead}): the mailbox write failed (${cause}).`,
-	unverified: () =>
-		"Your team lead's answer to this request could not be verified, so it was not used and the request was denied.",
-	closed: () => 'The worker was closed before the team lead answered.',
-};
 
 /** What the worker does with one entry of its inbox. */
 export type Verdict =

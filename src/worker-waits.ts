@@ -5,14 +5,8 @@ so a late answer is told apart from one for a request this worker never made.
 */
 
 import type { InboxEntry } from './entry.js';
-import { errors, isMailboxError } from './errors.js';
-import {
-	judgeEntry,
-	type LeadEntryVerifier,
-	outcomeMessages,
-	type PendingAnswer,
-	unansweredOutcome,
-} from './worker-responses.js';
+import { errors, isMailboxError, outcomeMessages } from './errors.js';
+import { judgeEntry, type LeadEntryVerifier, type PendingAnswer, unansweredOutcome } from './worker-responses.js';
 
 const SETTLED_MEMORY = 4096;
 

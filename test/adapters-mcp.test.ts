@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
 import { createPermissionPromptServer, servePermissionPrompt } from '../src/adapters/mcp-permission-server.js';
-import { isMailboxError } from '../src/errors.js';
+import { isMailboxError, outcomeMessages } from '../src/errors.js';
 import { Leader, type LeaderOptions } from '../src/leader.js';
 import { Policy } from '../src/policy/policy.js';
 import { approvedRequestFor, createPermissionResponse } from '../src/protocol/frame-builders.js';
@@ -13,7 +13,7 @@ import type { PermissionRequestFrame } from '../src/protocol/frames.js';
 import { createLeadKeyPair, withLeadSignature } from '../src/protocol/signing.js';
 import { Team } from '../src/team.js';
 import { Worker } from '../src/worker.js';
-import { outcomeMessages, type RejectedResponse } from '../src/worker-responses.js';
+import type { RejectedResponse } from '../src/worker-responses.js';
 import { repoRoot } from './helpers/fork.js';
 import { collect, nextRequest, track, until, within } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';

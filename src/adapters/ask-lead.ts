@@ -4,10 +4,10 @@ host's permission callback has no good way to report "the mailbox is unusable", 
 (never allows) whose message says what broke.
 */
 
-import { isMailboxError } from '../errors.js';
+import { isMailboxError, outcomeMessages } from '../errors.js';
 import { permissionRequestId } from '../protocol/ids.js';
 import type { PermissionAsk, WaitOptions, Worker } from '../worker.js';
-import { outcomeMessages, type PermissionOutcome } from '../worker-responses.js';
+import type { PermissionOutcome } from '../worker-responses.js';
 
 /**
 `worker.requestPermission`, except that a `MailboxError` thrown before the ask was written (worker closed, team gone,
