@@ -135,6 +135,7 @@ async function settledWithin(settled: () => boolean, ms: number): Promise<boolea
 /** After the fault: one allow, one audit line, one msg_id for every answer entry, a finished journal. */
 async function expectAnsweredOnce(
 	team: Team,
+	leader: Leader,
 	worker: Worker,
 	outcome: PermissionOutcome,
 	rejected: RejectedResponse[],
@@ -142,6 +143,8 @@ async function expectAnsweredOnce(
 ) {
 	expect(outcome).toMatchObject({ behavior: 'allow' });
 	await until(async () => (await audit(team)).length === 1 && journal(team).open.length === 0, 'a finished answer');
+	// A retried answer finishes (and queues its request's ack) after the caller's flushed(): wait for that ack too.
+	await leader.flushed();
 	const [line] = await audit(team);
 	expect(line).toMatchObject({ requestId: outcome.requestId, decision: 'allow' });
 	expect(journal(team)).toEqual({ open: [], claims: [expect.stringMatching(/\.answer$/)] });
@@ -198,7 +201,7 @@ describe('a fault in the journal or the audit log while a policy answers', () =>
 			}
 		}
 		await current.flushed();
-		await expectAnsweredOnce(team, worker, await outcome, rejected, { temps: swallowed ? 1 : 0 });
+		await expectAnsweredOnce(team, current, worker, await outcome, rejected, { temps: swallowed ? 1 : 0 });
 		// And the next request goes through as usual.
 		expect(await worker.requestPermission(bash('make again'), { timeoutMs: 10_000 })).toMatchObject({
 			behavior: 'allow',
@@ -247,6 +250,6 @@ describe('a fault while a person’s approval claims the answer', () => {
 			await leader.recover();
 		}
 		await leader.flushed();
-		await expectAnsweredOnce(team, worker, await outcome, rejected, { temps: 0 });
+		await expectAnsweredOnce(team, leader, worker, await outcome, rejected, { temps: 0 });
 	});
 });

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { lockFileSystem } from '../src/fs/fs-seam.js';
 import { acquireLock } from '../src/fs/lock.js';
 import { Inbox, isMailboxError } from '../src/index.js';
 import { forkFixture, nextMessage } from './helpers/fork.js';
@@ -134,5 +135,58 @@ describe('the inbox lock across processes', () => {
 			await current.release();
 		}
 		expect(existsSync(lockPath)).toBe(false);
+	}, 30_000);
+
+	it('removes its lock when the holder exits holding it, unless the lock is no longer its own', async () => {
+		const { file, lockPath } = await seededInbox();
+		const holder = startHolder(file);
+		await nextMessage(holder, 'locked');
+		holder.send('exit');
+		expect(await exited(holder)).toEqual({ code: 0, signal: null });
+		expect(existsSync(lockPath)).toBe(false); // proper-lockfile's exit handler, through our fs object
+
+		const second = startHolder(file);
+		await nextMessage(second, 'locked');
+		rmdirSync(lockPath);
+		const current = await acquireLock(file, lockPath, { staleMs: STALE_MS, deadline: Date.now() + 1_000 });
+		try {
+			second.send({ kind: 'check', timeoutMs: 0 });
+			expect(await nextMessage(second, 'checked')).toMatchObject({ compromised: true, code: 'LOCK_COMPROMISED' });
+			second.send('exit');
+			expect(await exited(second)).toEqual({ code: 0, signal: null });
+			expect(statSync(lockPath).isDirectory()).toBe(true); // the new holder's directory stays
+			expect(() => current.assertHeld()).not.toThrow();
+		} finally {
+			await current.release();
+		}
+	}, 30_000);
+});
+
+describe('the lock’s mtime precision', () => {
+	it('is probed per directory: a file system keeping whole seconds is not refreshed as if it kept milliseconds', async () => {
+		const fine = path.join(tempDir(), 'lead.json');
+		const coarse = path.join(tempDir(), 'lead.json');
+		const realUtimes = lockFileSystem.utimesSync;
+		// A file system that keeps whole seconds (HFS+, some network mounts), for the second directory only.
+		lockFileSystem.utimesSync = (target, atime, mtime) =>
+			realUtimes(
+				target,
+				atime,
+				String(target).startsWith(path.dirname(coarse)) ? Math.floor(Number(mtime) / 1000) : mtime,
+			);
+		try {
+			const first = await acquireLock(fine, `${fine}.lock`, { staleMs: STALE_MS, deadline: Date.now() + 1_000 });
+			await first.release();
+			const held = await acquireLock(coarse, `${coarse}.lock`, { staleMs: STALE_MS, deadline: Date.now() + 1_000 });
+			try {
+				// Two refreshes: the second compares the mtime the first set with what the disk kept.
+				await new Promise((resolve) => setTimeout(resolve, 2 * UPDATE_MS + 600));
+				expect(() => held.assertHeld()).not.toThrow();
+			} finally {
+				await held.release();
+			}
+		} finally {
+			lockFileSystem.utimesSync = realUtimes;
+		}
 	}, 30_000);
 });

@@ -80,7 +80,7 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		release = await lockfile.lock(file, {
 			lockfilePath: lockPath,
 			realpath: false,
-			fs: lockCalls,
+			fs: lockCallsFor(path.dirname(lockPath)),
 			stale: staleMs,
 			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
 			onCompromised: (error) => {
@@ -164,43 +164,62 @@ function settle<T>(done: Done<T>, call: () => T): void {
 	done(null, result);
 }
 
+/** Remove our lock directory, unless it is known to be gone or someone else's. */
+function removeOwn(directory: string): void {
+	if (!holders.get(directory)?.lost) lockFileSystem.rmdirSync(directory);
+}
+
 /**
-The `fs` given to proper-lockfile: callback-style over the seam's synchronous calls. One object for the process, so
-proper-lockfile's mtime-precision probe (an extra utimes and stat) runs at the first acquisition only: it caches
-its result on this object. Each call also keeps the holder's stamp current.
+The `fs` given to proper-lockfile: callback-style over the seam's synchronous calls, plus the `rmdirSync` its exit
+handler calls for locks still held when the process exits. proper-lockfile caches its mtime-precision probe (an extra
+utimes and stat) on this object, so one object per directory makes the probe run at the first acquisition there only,
+and never carries a precision over from another file system. Each call also keeps the holder's stamp current.
 */
-const lockCalls = {
-	mkdir(directory: string, done: Done) {
-		settle(done, () => {
-			lockFileSystem.mkdirSync(directory);
-			const state = holders.get(directory);
-			if (state) state.acquired = true;
-		});
-	},
-	stat(target: string, done: Done<Stats>) {
-		settle(done, () => {
-			const stats = lockFileSystem.statSync(target);
-			const state = holders.get(target);
-			// The probe's stat right after our mkdir (or after the first probe's utimes) stamps the new lock.
-			if (state?.acquired && !state.stamp) state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
-			return stats;
-		});
-	},
-	utimes(target: string, atime: Date, mtime: Date, done: Done) {
-		settle(done, () => {
-			lockFileSystem.utimesSync(target, atime, mtime);
-			const state = holders.get(target);
-			if (!state) return;
-			const stats = lockFileSystem.statSync(target);
-			state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
-		});
-	},
-	rmdir(directory: string, done: Done) {
-		settle(done, () => {
-			if (!holders.get(directory)?.lost) lockFileSystem.rmdirSync(directory);
-		});
-	},
-	realpath(target: string, done: Done<string>) {
-		settle(done, () => lockFileSystem.realpathSync(target));
-	},
-};
+function lockCallsFor(directory: string): LockCalls {
+	let calls = callsByDirectory.get(directory);
+	if (!calls) {
+		calls = newLockCalls();
+		callsByDirectory.set(directory, calls);
+	}
+	return calls;
+}
+
+type LockCalls = ReturnType<typeof newLockCalls>;
+const callsByDirectory = new Map<string, LockCalls>();
+
+function newLockCalls() {
+	return {
+		mkdir(directory: string, done: Done) {
+			settle(done, () => {
+				lockFileSystem.mkdirSync(directory);
+				const state = holders.get(directory);
+				if (state) state.acquired = true;
+			});
+		},
+		stat(target: string, done: Done<Stats>) {
+			settle(done, () => {
+				const stats = lockFileSystem.statSync(target);
+				const state = holders.get(target);
+				// The probe's stat right after our mkdir (or after the first probe's utimes) stamps the new lock.
+				if (state?.acquired && !state.stamp) state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+				return stats;
+			});
+		},
+		utimes(target: string, atime: Date, mtime: Date, done: Done) {
+			settle(done, () => {
+				lockFileSystem.utimesSync(target, atime, mtime);
+				const state = holders.get(target);
+				if (!state) return;
+				const stats = lockFileSystem.statSync(target);
+				state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+			});
+		},
+		rmdir(directory: string, done: Done) {
+			settle(done, () => removeOwn(directory));
+		},
+		rmdirSync: removeOwn,
+		realpath(target: string, done: Done<string>) {
+			settle(done, () => lockFileSystem.realpathSync(target));
+		},
+	};
+}
