@@ -142,9 +142,10 @@ when `previous` was written by it, and valid JSON for any array text.
 */
 export function appendToInboxText(previous: string, previousCount: number, added: readonly unknown[]): string {
 	if (added.length === 0) return previous;
-	const close = previous.lastIndexOf(']');
-	if (previousCount === 0 || close === -1) return serializeInbox(added);
+	// The same bytes as serializeInbox, from each entry's one serialisation (see entryJson).
 	const body = added.map((item) => `  ${entryJson(item).replaceAll('\n', '\n  ')}`).join(',\n');
+	const close = previous.lastIndexOf(']');
+	if (previousCount === 0 || close === -1) return `[\n${body}\n]`;
 	return `${previous.slice(0, close).trimEnd()},\n${body}\n]`;
 }
 
