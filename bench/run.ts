@@ -7,14 +7,19 @@ Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of 
 refused anything.
 
 Options: `--quick` (small samples, 5 s idle window: for CI; prints only), `--write` (write RESULTS.md even when
-quick), `--only=2,3` (just those sections; never writes RESULTS.md).
+quick), `--only=2,3` (just those sections; never writes RESULTS.md), `--dir=<path>` (where the run's files go).
+
+The run's files go under `.bench-tmp/` in the repository by default, not the system temp directory: `npm test`
+creates and removes tens of thousands of files there, and on a file system like this VM's (ext4 without a journal)
+creating files near them stays about ten times slower for minutes afterwards (see conditions.ts), which CI, running the
+bench right after the tests, would measure instead of this library. The conditions at the start are printed either way.
 */
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backlog } from './backlog.js';
 import { bundleChildren } from './bundle.js';
+import { conditionLines, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
 import { leaderIdle } from './leader-idle.js';
@@ -63,8 +68,13 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 
 const began = performance.now();
 const date = new Date();
-const root = mkdtempSync(path.join(tmpdir(), 'swarm-bench-'));
-const machine = machineLines(describeMachine(root), tmpdir());
+const parent = path.resolve(
+	args.find((arg) => arg.startsWith('--dir='))?.slice('--dir='.length) ??
+		path.join(import.meta.dirname, '..', '.bench-tmp'),
+);
+mkdirSync(parent, { recursive: true });
+const root = mkdtempSync(path.join(parent, 'swarm-bench-'));
+const machine = [...machineLines(describeMachine(root), parent), ...conditionLines(measureConditions(root))];
 console.log(`# swarm-mailbox bench (${quick ? 'quick' : 'full'})\n\n${machine.join('\n')}\n`);
 
 const bundle = await bundleChildren();
