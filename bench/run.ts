@@ -10,7 +10,7 @@ Options: `--quick` (small samples, 5 s idle window: for CI; prints only), `--wri
 quick), `--only=2,3` (just those sections; never writes RESULTS.md), `--dir=<path>` (where the run's files go).
 
 The run's files go under `.bench-tmp/` in the repository by default, not the system temp directory: `npm test`
-creates and removes tens of thousands of files there, and on a file system like this VM's (ext4 without a journal)
+creates and removes thousands of files there, and on a file system like this VM's (ext4 without a journal)
 creating files near them stays about ten times slower for minutes afterwards (see conditions.ts), which CI, running the
 bench right after the tests, would measure instead of this library. The conditions at the start are printed either way.
 */
