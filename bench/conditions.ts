@@ -3,7 +3,7 @@ How fast this machine is at the start of a run, measured in the bench directory 
 in different minutes can be read side by side. Two things move every figure here from one minute to the next:
 - File creation. On ext4 without a journal (this VM's root), a new inode is never one freed in the last 60 s (360 s
   while its inode table block is unwritten), and finding one means walking past every such inode in the group: after
-  a large tree was removed nearby, creating a file costs about 0.2 ms instead of 0.015 ms, for minutes. Each round trip
+  a large tree was removed nearby, creating a file costs about 0.2 ms instead of 0.017 ms, for minutes. Each round trip
   creates three files and two lock directories.
 - The CPU itself: the same work costs more CPU time in some minutes than in others.
 */
@@ -84,10 +84,10 @@ export function measureConditions(root: string): Conditions {
 	}
 }
 
-export function conditionLines(conditions: Conditions): string[] {
-	return [
+export function conditionLine(conditions: Conditions): string {
+	return (
 		`- conditions at start (medians): create a file ${fixed(conditions.createMs, 3)} ms, durable replace ` +
-			`${fixed(conditions.durableReplaceMs, 3)} ms, CPU reference ${fixed(conditions.cpuMs)} ms ` +
-			'(see bench/conditions.ts: after a large tree was removed nearby, creating a file here costs about 0.2 ms)',
-	];
+		`${fixed(conditions.durableReplaceMs, 3)} ms, CPU reference ${fixed(conditions.cpuMs)} ms ` +
+		'(see bench/conditions.ts: after a large tree was removed nearby, creating a file here costs about 0.2 ms)'
+	);
 }

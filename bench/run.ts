@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backlog } from './backlog.js';
 import { bundleChildren } from './bundle.js';
-import { conditionLines, measureConditions } from './conditions.js';
+import { conditionLine, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
 import { leaderIdle } from './leader-idle.js';
@@ -74,7 +74,7 @@ const parent = path.resolve(
 );
 mkdirSync(parent, { recursive: true });
 const root = mkdtempSync(path.join(parent, 'swarm-bench-'));
-const machine = [...machineLines(describeMachine(root), parent), ...conditionLines(measureConditions(root))];
+const machine = [...machineLines(describeMachine(root), parent), conditionLine(measureConditions(root))];
 console.log(`# swarm-mailbox bench (${quick ? 'quick' : 'full'})\n\n${machine.join('\n')}\n`);
 
 const bundle = await bundleChildren();

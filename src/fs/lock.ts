@@ -139,6 +139,8 @@ interface Stamp {
 	ctimeMs: number;
 }
 
+const stampOf = (stats: Stats): Stamp => ({ ino: stats.ino, ctimeMs: stats.ctimeMs });
+
 /** What this process knows of a lock it is taking or holds. */
 interface HolderState {
 	/** Its mkdir succeeded: stats from now on are of our own directory. */
@@ -201,7 +203,7 @@ function newLockCalls() {
 				const stats = lockFileSystem.statSync(target);
 				const state = holders.get(target);
 				// The probe's stat right after our mkdir (or after the first probe's utimes) stamps the new lock.
-				if (state?.acquired && !state.stamp) state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+				if (state?.acquired && !state.stamp) state.stamp = stampOf(stats);
 				return stats;
 			});
 		},
@@ -210,8 +212,7 @@ function newLockCalls() {
 				lockFileSystem.utimesSync(target, atime, mtime);
 				const state = holders.get(target);
 				if (!state) return;
-				const stats = lockFileSystem.statSync(target);
-				state.stamp = { ino: stats.ino, ctimeMs: stats.ctimeMs };
+				state.stamp = stampOf(lockFileSystem.statSync(target));
 			});
 		},
 		rmdir(directory: string, done: Done) {
