@@ -5,10 +5,10 @@ count}` whenever the count reaches a multiple of 100. Answers CPU and memory que
 argv: <teamsRoot> <teamName> <polling: 0|1>
 */
 
-import { Leader } from '../src/leader.js';
-import type { PendingRequest } from '../src/pending-request.js';
+import { Leader } from '../src/leader/leader.js';
+import type { PendingRequest } from '../src/leader/pending-request.js';
 import { Policy } from '../src/policy/policy.js';
-import { Team } from '../src/team.js';
+import { Team } from '../src/team/team.js';
 import { serveUsage } from './process-usage.js';
 
 const [root, teamName, pollingFlag] = process.argv.slice(2) as [string, string, string];

@@ -18,18 +18,16 @@ export type {
 	PermissionResultOptions,
 } from './adapters/permission-result.js';
 export { toPermissionResult } from './adapters/permission-result.js';
-export type { AuditLogOptions, AuditRecord, DecidedBy } from './audit-log.js';
-export { AuditLog } from './audit-log.js';
-export type { DoctorOptions } from './doctor.js';
-export { diagnoseTeam } from './doctor.js';
-export type { DoctorProblem, DoctorProblemCode, DoctorSeverity } from './doctor-messages.js';
-export type { DoctorFix, DoctorFixCode, DoctorReport } from './doctor-report.js';
-export { formatDoctorReport } from './doctor-report.js';
-export type { BuildResult, InboxEntry, OutgoingEntry } from './entry.js';
-export { buildEntry, entryKey, inboxEntrySchema } from './entry.js';
+export type { DoctorOptions } from './doctor/doctor.js';
+export { diagnoseTeam } from './doctor/doctor.js';
+export type { DoctorProblem, DoctorProblemCode, DoctorSeverity } from './doctor/messages.js';
+export type { DoctorFix, DoctorFixCode, DoctorReport } from './doctor/report.js';
+export { formatDoctorReport } from './doctor/report.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
 export { isMailboxError, MailboxError } from './errors.js';
-export { Inbox } from './inbox.js';
+export type { BuildResult, InboxEntry, OutgoingEntry } from './inbox/entry.js';
+export { buildEntry, entryKey, inboxEntrySchema } from './inbox/entry.js';
+export { Inbox } from './inbox/inbox.js';
 export type {
 	InboxEvents,
 	InboxOptions,
@@ -37,25 +35,20 @@ export type {
 	InvalidEntryEvent,
 	OperationOptions,
 	SendOptions,
-} from './inbox-options.js';
-export type { QuarantineEvent } from './inbox-plan.js';
-export type { WatchOptions } from './inbox-watch.js';
-export { InboxWatcher } from './inbox-watch.js';
-export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader.js';
-export { Leader } from './leader.js';
-export type { AnswerResult } from './leader-answer.js';
-export type { DropReason } from './leader-intake.js';
-export type { AnswerDecision } from './leader-response.js';
-export {
-	formatAgentId,
-	LEAD_NAME,
-	resolveTeamsRoot,
-	sanitizePathComponent,
-	sanitizeTeamDirName,
-} from './paths.js';
-export type { ApproveOptions, DenyOptions } from './pending-request.js';
-export { PendingRequest } from './pending-request.js';
-export type { PendingRecord, RequestKind } from './pending-store.js';
+} from './inbox/options.js';
+export type { QuarantineEvent } from './inbox/plan.js';
+export type { WatchOptions } from './inbox/watch.js';
+export { InboxWatcher } from './inbox/watch.js';
+export type { AuditLogOptions, AuditRecord, DecidedBy } from './journal/audit-log.js';
+export { AuditLog } from './journal/audit-log.js';
+export type { PendingRecord, RequestKind } from './journal/pending-store.js';
+export type { AnswerResult } from './leader/answer.js';
+export type { DropReason } from './leader/intake.js';
+export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader/leader.js';
+export { Leader } from './leader/leader.js';
+export type { ApproveOptions, DenyOptions } from './leader/pending-request.js';
+export { PendingRequest } from './leader/pending-request.js';
+export type { AnswerDecision } from './leader/response.js';
 export { hostMatches, isValidHost } from './policy/host-pattern.js';
 export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
 export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
@@ -136,12 +129,17 @@ export {
 	verifyKeyFor,
 	withLeadSignature,
 } from './protocol/signing.js';
-export type { CreateTeamOptions, MemberInput, TeamOptions } from './team.js';
-export { Team } from './team.js';
-export type { TeamConfig, TeamMember } from './team-config.js';
-export { memberColors } from './team-config.js';
-export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker.js';
-export { Worker } from './worker.js';
+export type { TeamConfig, TeamMember } from './team/config.js';
+export { memberColors } from './team/config.js';
+export {
+	formatAgentId,
+	LEAD_NAME,
+	resolveTeamsRoot,
+	sanitizePathComponent,
+	sanitizeTeamDirName,
+} from './team/paths.js';
+export type { CreateTeamOptions, MemberInput, TeamOptions } from './team/team.js';
+export { Team } from './team/team.js';
 export type {
 	DenyReason,
 	LeadEntryVerifier,
@@ -150,4 +148,6 @@ export type {
 	PlanOutcome,
 	Provenance,
 	RejectedResponse,
-} from './worker-responses.js';
+} from './worker/responses.js';
+export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './worker/worker.js';
+export { Worker } from './worker/worker.js';

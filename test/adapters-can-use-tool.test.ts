@@ -3,7 +3,7 @@ import { type CanUseToolCall, createCanUseTool } from '../src/adapters/can-use-t
 import { isMailboxError } from '../src/errors.js';
 import { Policy } from '../src/policy/policy.js';
 import type { PermissionUpdate } from '../src/protocol/frames.js';
-import type { PermissionOutcome, RejectedResponse } from '../src/worker-responses.js';
+import type { PermissionOutcome, RejectedResponse } from '../src/worker/responses.js';
 import type { SdkCanUseTool } from './helpers/agent-sdk.js';
 import { sdkOptions } from './helpers/agent-sdk.js';
 import { collect, nextRequest, startSwarm, until } from './helpers/swarm.js';

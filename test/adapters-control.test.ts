@@ -8,7 +8,7 @@ import {
 } from '../src/adapters/control-protocol.js';
 import { isMailboxError } from '../src/errors.js';
 import type { PermissionUpdate } from '../src/protocol/frames.js';
-import type { PermissionOutcome } from '../src/worker-responses.js';
+import type { PermissionOutcome } from '../src/worker/responses.js';
 
 const request = {
 	request_id: 'req-1',

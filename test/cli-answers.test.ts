@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Team } from '../src/team.js';
+import { Team } from '../src/team/team.js';
 import { jsonOf, runCli, startCli, startLead } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { frameTypes } from '../src/protocol/frames.js';
-import { Team } from '../src/team.js';
+import { Team } from '../src/team/team.js';
 import { jsonOf, runCli, startCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/fork.js';
 import { tempDir } from './helpers/temp.js';

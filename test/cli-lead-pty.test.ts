@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, auditLogPath } from '../src/audit-log.js';
-import { Team } from '../src/team.js';
+import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
+import { Team } from '../src/team/team.js';
 import { jsonOf, runCli, startCli } from './helpers/cli.js';
 import { PtySession } from './helpers/pty.js';
 import { tempDir } from './helpers/temp.js';

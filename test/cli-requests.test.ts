@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLeadKeyPair } from '../src/protocol/signing.js';
-import { Team } from '../src/team.js';
+import { Team } from '../src/team/team.js';
 import { type CliResult, jsonOf, runCli, startLead } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 

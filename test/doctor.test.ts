@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isValidEntry } from '../src/entry.js';
-import { Spool } from '../src/inbox-spool.js';
+import { isValidEntry } from '../src/inbox/entry.js';
+import { Spool } from '../src/inbox/spool.js';
 import {
 	type DoctorProblemCode,
 	type DoctorReport,

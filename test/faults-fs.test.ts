@@ -8,10 +8,10 @@ gone the next send succeeds.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditLog, type AuditRecord } from '../src/audit-log.js';
 import type { FileSystemOp } from '../src/fs/fs-seam.js';
 import { acquireLock } from '../src/fs/lock.js';
 import { Inbox, isMailboxError, type MailboxError } from '../src/index.js';
+import { AuditLog, type AuditRecord } from '../src/journal/audit-log.js';
 import { fileExists, inboxEntries, startSender, waitUntil } from './helpers/fault-fixtures.js';
 import { clearFaults, type FaultRule, injectFaults, tempFilesUnder, traceCalls } from './helpers/faults.js';
 import { tempDir } from './helpers/temp.js';

@@ -13,14 +13,14 @@ duplicate, so it waits for the next recovery sweep (`recoveryIntervalMs`, 30 s b
 */
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditLog, auditLogPath } from '../src/audit-log.js';
 import { isMailboxError, type MailboxError } from '../src/errors.js';
-import { Leader, type LeaderOptions } from '../src/leader.js';
-import { pendingDirectoryOf } from '../src/pending-store.js';
+import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
+import { pendingDirectoryOf } from '../src/journal/pending-store.js';
+import { Leader, type LeaderOptions } from '../src/leader/leader.js';
 import { Policy } from '../src/policy/policy.js';
-import type { Team } from '../src/team.js';
-import type { Worker } from '../src/worker.js';
-import type { PermissionOutcome, RejectedResponse } from '../src/worker-responses.js';
+import type { Team } from '../src/team/team.js';
+import type { PermissionOutcome, RejectedResponse } from '../src/worker/responses.js';
+import type { Worker } from '../src/worker/worker.js';
 import { clearFaults, type FaultRule, injectFaults, tempFilesUnder } from './helpers/faults.js';
 import { bash, collect, nextRequest, settledFlag, startSwarm, track, until } from './helpers/swarm.js';
 

@@ -4,7 +4,7 @@ well-formed element next to damage, and a file written as Claude Code writes it 
 */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendToInboxText, parseInboxText, recoverObjects, serializeInbox } from '../src/inbox-codec.js';
+import { appendToInboxText, parseInboxText, recoverObjects, serializeInbox } from '../src/inbox/codec.js';
 import { check, fuzzOptions } from './helpers/fuzz.js';
 import {
 	anyString,

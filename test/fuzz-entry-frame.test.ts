@@ -4,7 +4,7 @@ reading of the 2.1.330 rules, frame parsing never throws, and nothing leaks onto
 */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEntry, describeInvalid, isValidEntry } from '../src/entry.js';
+import { buildEntry, describeInvalid, isValidEntry } from '../src/inbox/entry.js';
 import { encodeFrame, frameTypeOf, isFrameType, parseFrame } from '../src/protocol/frame-codec.js';
 import { check, fuzzOptions } from './helpers/fuzz.js';
 import { anyString, codeUnit, deepText, hostileKey, jsonText, shallowEntryText } from './helpers/inbox-arbitraries.js';

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInboxText, serializeInbox } from '../src/inbox-codec.js';
+import { parseInboxText, serializeInbox } from '../src/inbox/codec.js';
 import { Inbox, type QuarantineEvent } from '../src/index.js';
 import { check, fuzzOptions } from './helpers/fuzz.js';
 import { anyString, canonical, damagedInbox, missingFrom, shallowEntryText } from './helpers/inbox-arbitraries.js';

@@ -7,14 +7,14 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMailboxError, Team } from '../src/index.js';
+import { PendingStore } from '../src/journal/pending-store.js';
 import {
 	assertAddressableName,
 	assertCreatableMemberName,
 	assertCreatableTeamName,
 	sanitizePathComponent,
 	sanitizeTeamDirName,
-} from '../src/paths.js';
-import { PendingStore } from '../src/pending-store.js';
+} from '../src/team/paths.js';
 import { check, fuzzOptions } from './helpers/fuzz.js';
 import { codeUnit } from './helpers/inbox-arbitraries.js';
 import { tempDir } from './helpers/temp.js';

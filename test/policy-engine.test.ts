@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, auditLogPath } from '../src/audit-log.js';
-import { Leader } from '../src/leader.js';
+import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
+import { Leader } from '../src/leader/leader.js';
 import { alwaysAllowRuleFor, Policy } from '../src/policy/policy.js';
 import type { PermissionUpdate } from '../src/protocol/frames.js';
 import { bash, collect, nextRequest, settledFlag, startSwarm, until, within } from './helpers/swarm.js';

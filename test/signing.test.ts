@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { buildEntry, type InboxEntry, type OutgoingEntry } from '../src/entry.js';
 import { isMailboxError, type MailboxErrorCode } from '../src/errors.js';
+import { buildEntry, type InboxEntry, type OutgoingEntry } from '../src/inbox/entry.js';
 import {
 	createLeadKeyPair,
 	isLeadLikeName,

@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, auditLogPath } from '../src/audit-log.js';
 import { isMailboxError } from '../src/errors.js';
-import { Leader } from '../src/leader.js';
-import { PendingStore, pendingDirectoryOf } from '../src/pending-store.js';
+import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
+import { PendingStore, pendingDirectoryOf } from '../src/journal/pending-store.js';
+import { Leader } from '../src/leader/leader.js';
 import { Policy } from '../src/policy/policy.js';
 import { inputDigest } from '../src/protocol/digest.js';
 import {
@@ -20,9 +20,9 @@ import {
 import { encodeFrame, parseFrame } from '../src/protocol/frame-codec.js';
 import type { PermissionRequestFrame, PermissionUpdate } from '../src/protocol/frames.js';
 import { createLeadKeyPair, LeadVerifier, withLeadSignature } from '../src/protocol/signing.js';
-import { Team } from '../src/team.js';
-import { Worker } from '../src/worker.js';
-import type { RejectedResponse } from '../src/worker-responses.js';
+import { Team } from '../src/team/team.js';
+import type { RejectedResponse } from '../src/worker/responses.js';
+import { Worker } from '../src/worker/worker.js';
 import { traceCalls } from './helpers/faults.js';
 import { forkFixture, nextMessage, repoRoot } from './helpers/fork.js';
 import { bash, collect, nextRequest, settledFlag, startSwarm, track, until, within } from './helpers/swarm.js';

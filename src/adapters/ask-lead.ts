@@ -6,8 +6,8 @@ host's permission callback has no good way to report "the mailbox is unusable", 
 
 import { isMailboxError, outcomeMessages } from '../errors.js';
 import { permissionRequestId } from '../protocol/ids.js';
-import type { PermissionAsk, WaitOptions, Worker } from '../worker.js';
-import type { PermissionOutcome } from '../worker-responses.js';
+import type { PermissionOutcome } from '../worker/responses.js';
+import type { PermissionAsk, WaitOptions, Worker } from '../worker/worker.js';
 
 /**
 `worker.requestPermission`, except that a `MailboxError` thrown before the ask was written (worker closed, team gone,

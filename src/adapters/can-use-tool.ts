@@ -8,8 +8,8 @@ this package depending on the SDK.
 import { randomUUID } from 'node:crypto';
 import { errors } from '../errors.js';
 import { validPermissionUpdates } from '../protocol/frames.js';
-import type { PermissionAsk, Worker } from '../worker.js';
-import type { PermissionOutcome } from '../worker-responses.js';
+import type { PermissionOutcome } from '../worker/responses.js';
+import type { PermissionAsk, Worker } from '../worker/worker.js';
 import { anySignal, askLead } from './ask-lead.js';
 import { type InterruptOption, type PermissionResult, toPermissionResult } from './permission-result.js';
 

@@ -13,8 +13,8 @@ response has no room for permission updates or for why a deny happened, so those
 
 import { z } from 'zod';
 import { errors } from '../errors.js';
-import type { PermissionAsk } from '../worker.js';
-import type { PermissionOutcome } from '../worker-responses.js';
+import type { PermissionOutcome } from '../worker/responses.js';
+import type { PermissionAsk } from '../worker/worker.js';
 import type { InterruptOption } from './permission-result.js';
 
 const toolInput = z.record(z.string(), z.unknown());

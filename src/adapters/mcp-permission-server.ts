@@ -15,9 +15,9 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import { LeadVerifier } from '../protocol/signing.js';
-import { Team } from '../team.js';
-import { Worker } from '../worker.js';
-import type { PermissionOutcome } from '../worker-responses.js';
+import { Team } from '../team/team.js';
+import type { PermissionOutcome } from '../worker/responses.js';
+import { Worker } from '../worker/worker.js';
 import { askLead } from './ask-lead.js';
 import { toPermissionResult } from './permission-result.js';
 

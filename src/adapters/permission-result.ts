@@ -5,7 +5,7 @@ package never depends on the SDK.
 */
 
 import type { PermissionUpdate } from '../protocol/frames.js';
-import type { PermissionOutcome } from '../worker-responses.js';
+import type { PermissionOutcome } from '../worker/responses.js';
 
 /** A deny outcome of `Worker.requestPermission` (its `reason` says whether a person denied or nobody answered). */
 export type DenyOutcome = Extract<PermissionOutcome, { behavior: 'deny' }>;

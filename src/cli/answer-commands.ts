@@ -5,8 +5,8 @@ second time with `ALREADY_ANSWERED`.
 */
 
 import { Command } from 'commander';
-import { Leader } from '../leader.js';
-import type { AnswerResult } from '../leader-answer.js';
+import type { AnswerResult } from '../leader/answer.js';
+import { Leader } from '../leader/leader.js';
 import { globalOptions, openTeam, parseJsonObject } from './context.js';
 import { columns, printable, requestSubject, requestView, writeJson, writeLine } from './output.js';
 import { loadSigner } from './signing-key.js';

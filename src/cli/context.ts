@@ -5,7 +5,7 @@ a clean stop on SIGINT / SIGTERM for the commands that run until stopped.
 
 import type { Command } from 'commander';
 import { errors } from '../errors.js';
-import { Team } from '../team.js';
+import { Team } from '../team/team.js';
 
 /** The options given to the program itself, before or after the command name. */
 export interface GlobalOptions {

@@ -7,8 +7,8 @@ that file shows the lead every answer. Only lines appended after `start()` are r
 import { type FSWatcher, watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type AuditRecord, auditLogPath } from '../audit-log.js';
-import type { Team } from '../team.js';
+import { type AuditRecord, auditLogPath } from '../journal/audit-log.js';
+import type { Team } from '../team/team.js';
 
 /** Options of {@link DecisionFeed.start}. */
 export interface DecisionFeedOptions {

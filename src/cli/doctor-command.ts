@@ -4,8 +4,8 @@
 */
 
 import { Command } from 'commander';
-import { diagnoseTeam } from '../doctor.js';
-import { formatDoctorReport } from '../doctor-report.js';
+import { diagnoseTeam } from '../doctor/doctor.js';
+import { formatDoctorReport } from '../doctor/report.js';
 import { globalOptions, parseMs, stopSignal } from './context.js';
 import { exitCodes, writeJson } from './output.js';
 

@@ -3,7 +3,7 @@ What the interactive leader shows: the requests waiting for a person (oldest fir
 and a short log of recent events. The leader's event handlers change it; the screen re-renders on every change.
 */
 
-import type { PendingRequest } from '../pending-request.js';
+import type { PendingRequest } from '../leader/pending-request.js';
 
 const LOG_LINES = 6;
 

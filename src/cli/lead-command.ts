@@ -6,8 +6,8 @@ another shell. Every answer, wherever it was given, is reported as it is logged.
 */
 
 import { Command, Option } from 'commander';
-import type { AuditRecord } from '../audit-log.js';
-import { Leader } from '../leader.js';
+import type { AuditRecord } from '../journal/audit-log.js';
+import { Leader } from '../leader/leader.js';
 import { Policy } from '../policy/policy.js';
 import { globalOptions, openTeam, stopSignal } from './context.js';
 import { DecisionFeed } from './decision-feed.js';

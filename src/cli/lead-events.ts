@@ -6,10 +6,10 @@ Events: `ready`, `request` (left to a person), `decided` (an answer, with who ga
 timeout, validation), `dropped` (a malformed or forged request), `failure`, `closed`.
 */
 
-import type { AuditRecord } from '../audit-log.js';
 import { isMailboxError, type MailboxError } from '../errors.js';
-import type { DroppedRequest } from '../leader.js';
-import type { PendingRequest } from '../pending-request.js';
+import type { AuditRecord } from '../journal/audit-log.js';
+import type { DroppedRequest } from '../leader/leader.js';
+import type { PendingRequest } from '../leader/pending-request.js';
 import type { LeadInfo, LeadView } from './lead-view.js';
 import { requestView, writeJson } from './output.js';
 

@@ -8,7 +8,7 @@ rule), `e` edit the input as one line of JSON (Enter approves with it), Esc back
 */
 
 import { createPrompt, isEnterKey, type KeypressEvent, useEffect, useKeypress, useRef, useState } from '@inquirer/core';
-import type { PendingRequest } from '../pending-request.js';
+import type { PendingRequest } from '../leader/pending-request.js';
 import type { LeadBoard } from './lead-board.js';
 import { columns, describeError, preview, printable } from './output.js';
 

@@ -4,10 +4,10 @@ oldest with a status line (pending count per worker) and the recent decisions, i
 */
 
 import { AbortPromptError, ExitPromptError } from '@inquirer/core';
-import type { AuditRecord } from '../audit-log.js';
 import { isMailboxError, type MailboxError } from '../errors.js';
-import type { DroppedRequest } from '../leader.js';
-import type { PendingRequest } from '../pending-request.js';
+import type { AuditRecord } from '../journal/audit-log.js';
+import type { DroppedRequest } from '../leader/leader.js';
+import type { PendingRequest } from '../leader/pending-request.js';
 import { LeadBoard } from './lead-board.js';
 import { leadPrompt, type ScreenAnswer } from './lead-prompt.js';
 import type { LeadInfo, LeadView } from './lead-view.js';

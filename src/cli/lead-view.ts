@@ -3,10 +3,10 @@ How `lead` shows what happens: an interactive screen on a terminal (`lead-screen
 (`lead-events.ts`). The command wires the Leader's events to whichever view it runs.
 */
 
-import type { AuditRecord } from '../audit-log.js';
 import type { MailboxError } from '../errors.js';
-import type { DroppedRequest } from '../leader.js';
-import type { PendingRequest } from '../pending-request.js';
+import type { AuditRecord } from '../journal/audit-log.js';
+import type { DroppedRequest } from '../leader/leader.js';
+import type { PendingRequest } from '../leader/pending-request.js';
 
 /** What the leader runs with, reported once it is started. */
 export interface LeadInfo {

@@ -4,7 +4,7 @@
 */
 
 import { Command } from 'commander';
-import type { InboxEntry } from '../entry.js';
+import type { InboxEntry } from '../inbox/entry.js';
 import { frameTypeOf } from '../protocol/frame-codec.js';
 import { globalOptions, openTeam, stopSignal } from './context.js';
 import { printable, writeJson, writeLine } from './output.js';

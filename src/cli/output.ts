@@ -4,9 +4,9 @@ as one line on stderr. Text that comes from other agents (names, descriptions, m
 sequences, so it is shown through {@link printable} and can never drive the terminal.
 */
 
-import type { AuditRecord } from '../audit-log.js';
 import { isMailboxError } from '../errors.js';
-import type { PendingRequest } from '../pending-request.js';
+import type { AuditRecord } from '../journal/audit-log.js';
+import type { PendingRequest } from '../leader/pending-request.js';
 
 /** Exit codes: 0 success (or allowed), 1 the answer was no (denied, timed out), 2 an error. */
 export const exitCodes = { ok: 0, denied: 1, error: 2 } as const;

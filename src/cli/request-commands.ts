@@ -6,7 +6,7 @@ print it as JSON on stdout. Exit 0 on allow, 1 on deny or timeout (or when stopp
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { LeadVerifier } from '../protocol/signing.js';
-import { Worker, type WorkerOptions } from '../worker.js';
+import { Worker, type WorkerOptions } from '../worker/worker.js';
 import { openTeam, parseJsonObject, parseMs, stopSignal } from './context.js';
 import { exitCodes, writeJson } from './output.js';
 

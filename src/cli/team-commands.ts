@@ -4,8 +4,8 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { Command } from 'commander';
-import { sanitizePathComponent } from '../paths.js';
-import { Team } from '../team.js';
+import { sanitizePathComponent } from '../team/paths.js';
+import { Team } from '../team/team.js';
 import { globalOptions, openTeam } from './context.js';
 import { columns, printable, writeJson, writeLine } from './output.js';
 

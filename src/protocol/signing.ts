@@ -8,8 +8,8 @@ in `verify-key.ts` and are re-exported here.
 import type { KeyObject } from 'node:crypto';
 import { randomUUID, sign, verify } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { InboxEntry, OutgoingEntry } from '../entry.js';
 import { errors } from '../errors.js';
+import type { InboxEntry, OutgoingEntry } from '../inbox/entry.js';
 import { frameTypeOf } from './frame-codec.js';
 import { assertLeadPrivateKey, fromCanonicalBase64Url, parseVerifyKey, toBase64Url } from './verify-key.js';
 

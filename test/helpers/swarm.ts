@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { afterEach } from 'vitest';
-import { Leader, type LeaderOptions } from '../../src/leader.js';
-import type { PendingRequest } from '../../src/pending-request.js';
-import { Team } from '../../src/team.js';
-import { Worker, type WorkerOptions } from '../../src/worker.js';
+import { Leader, type LeaderOptions } from '../../src/leader/leader.js';
+import type { PendingRequest } from '../../src/leader/pending-request.js';
+import { Team } from '../../src/team/team.js';
+import { Worker, type WorkerOptions } from '../../src/worker/worker.js';
 import { tempDir } from './temp.js';
 
 const opened: { close(): Promise<void> }[] = [];

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { settlesWithin } from '../async-queue.js';
+import { errors, isMailboxError } from '../errors.js';
+import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
+import { acquireLock, type HeldLock, tryAcquireLock } from '../fs/lock.js';
+import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
+import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './codec.js';
+import {
+	type CommitOptions,
+	type InboxStoreOptions,
+	noChange,
+	type Plan,
+	type Snapshot,
+	type TransactionOptions,
+} from './plan.js';
+import { type ClaimedBatch, Spool } from './spool.js';
+
+interface Written {
+	text: string;
+	items: unknown[];
+}
+
+/**
+How long a held-back write (`commitAfter`) may keep the lock while its condition is pending. Past that, the prepared
+file is dropped and the lock released, and the sender waits outside it (then goes through the spool), so a slow or
+stuck condition never locks the inbox for others.
+*/
+const heldBackMaxMs = 1_000;
+const heldTooLong = new Error('held back longer than heldBackMaxMs');
+
+const compromiseRetries = 3;
+const drainBudgetMs = 100;
+const drainGraceMs = 1;
+
+/** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
+export class InboxStore {
+	readonly path: string;
+	readonly lockPath: string;
+	readonly spool: Spool;
+	readonly #options: InboxStoreOptions;
+
+	/** The size limit of the file, in bytes (applies to writes that add entries). */
+	get maxInboxBytes(): number {
+		return this.#options.maxInboxBytes;
+	}
+
+	constructor(path: string, options: InboxStoreOptions) {
+		this.path = path;
+		this.lockPath = `${path}.lock`;
+		this.#options = options;
+		this.spool = new Spool(path, options.fileMode, options.dirMode);
+	}
+
+	/** Read without the lock. Safe because every writer of ours replaces the file by rename. */
+	async snapshot(): Promise<Snapshot> {
+		const read = await readFileNoFollow(this.path);
+		if (!read) return { exists: false, items: [] };
+		const parsed = parseInboxText(read.bytes.toString('utf8'));
+		return parsed.ok
+			? { exists: true, items: parsed.items }
+			: { exists: true, items: parsed.recovered, corrupt: parsed.reason };
+	}
+
+	/**
+	Run `plan` on the current entries under the inbox lock, apply its mutation plus every spooled batch,
+	and commit atomically. A corrupt file is copied aside first and replaced by its recoverable entries.
+	*/
+	async transact<T>(plan: Plan<T>, options: TransactionOptions): Promise<T> {
+		for (let attempt = 0; ; attempt++) {
+			const lock = await acquireLock(this.path, this.lockPath, { staleMs: this.#options.staleMs, ...options });
+			try {
+				return await this.#locked(lock, plan, options.combineOnly ?? false);
+			} catch (error) {
+				if (isMailboxError(error, 'LOCK_COMPROMISED') && attempt < compromiseRetries) continue;
+				throw error;
+			} finally {
+				await lock.release().catch(() => {});
+			}
+		}
+	}
+
+	/**
+	One lock attempt; `undefined` when another process holds the lock (or took it over mid-write: nothing was written).
+	A `commitAfter` promise holds the plan's write back until it resolves (its rejection abandons the write).
+	*/
+	async tryTransact<T>(
+		plan: Plan<T>,
+		combineOnly = false,
+		commit: CommitOptions = {},
+	): Promise<{ result: T } | undefined> {
+		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
+		if (!lock) return undefined;
+		try {
+			return { result: await this.#locked(lock, plan, combineOnly, commit) };
+		} catch (error) {
+			// Nothing was written either way: the caller goes through the spool.
+			if (isMailboxError(error, 'LOCK_COMPROMISED') || error === heldTooLong) return undefined;
+			throw error;
+		} finally {
+			await lock.release().catch(() => {});
+		}
+	}
+
+	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commit: CommitOptions = {}): Promise<T> {
+		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
+		// commits them once it is written.
+		const batches = commit.commitAfter ? [] : this.spool.claimAll();
+		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
+		let result: T;
+		let written: Written | undefined;
+		try {
+			({ result, written } = await this.#underLock(lock, plan, batches, undefined, commit));
+		} catch (error) {
+			this.#handBack(lock, batches, error);
+			throw error;
+		}
+		// Keep combining while batches keep arriving, so waiters need not fight for the lock (bounded for fairness).
+		// Under the lock nobody else writes, so what we just wrote is what a re-read would return.
+		// The caller's own change is committed by now: a failure while draining must not make it retry (and
+		// duplicate) that change. Batches claimed but not committed go back to their senders.
+		const until = Date.now() + drainBudgetMs;
+		let more: ClaimedBatch[] = [];
+		try {
+			for (let round = 0; Date.now() < until; round++) {
+				more = this.spool.claimAll();
+				if (more.length === 0) {
+					// Uncontended: release at once, so a lone sender's latency is untouched.
+					if (round === 0 && batches.length === 0) break;
+					// A short grace catches batches deposited just now, which would otherwise wait out a poll delay.
+					await new Promise((resolve) => setTimeout(resolve, drainGraceMs));
+					more = this.spool.claimAll();
+					if (more.length === 0) break;
+				}
+				({ written } = await this.#underLock(lock, noChange, more, written));
+			}
+		} catch (error) {
+			this.#handBack(lock, more, error);
+		}
+		return result;
+	}
+
+	/**
+	A commit failed: give the batches it claimed back to their senders (who retry or withdraw them), so none is written
+	later behind a sender told it failed. Not when the write went through after all (they were settled), nor when the
+	lock was lost (its new holder takes them over as a crashed holder's leftovers).
+	*/
+	#handBack(lock: HeldLock, batches: ClaimedBatch[], error: unknown): void {
+		if (wasCommitted(error) || isMailboxError(error, 'LOCK_COMPROMISED')) return;
+		try {
+			lock.assertHeld();
+		} catch {
+			return;
+		}
+		this.spool.unclaim(batches);
+	}
+
+	async #underLock<T>(
+		lock: HeldLock,
+		plan: Plan<T>,
+		batches: ClaimedBatch[],
+		known?: Written,
+		{ commitAfter, flushDirectory = true }: CommitOptions = {},
+	): Promise<{ result: T; written: Written | undefined }> {
+		const read = known ? undefined : readFileNoFollowSync(this.path);
+		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
+		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : parseInboxText(text);
+		const items = parsed.ok ? parsed.items : parsed.recovered;
+		if (!parsed.ok) await this.#quarantine(read?.bytes ?? Buffer.alloc(0), parsed.reason, items.length);
+		const exists = known !== undefined || read !== undefined;
+		const { mutation, result } = plan({ exists, items });
+		const base = mutation.kind === 'replace' ? mutation.items : items;
+		const added = mutation.kind === 'append' ? [...mutation.added] : [];
+		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
+		// Leftovers are checked against the file as read: an entry the plan removes (acks) must not come back.
+		const { committed, rejected } = fitBatches(batches, [items, added], text.length, this.#options.maxInboxBytes);
+		const ownAdded = added.length > 0;
+		for (const batch of committed) added.push(...batch.entries);
+		let next: string | undefined;
+		if (mutation.kind === 'replace' || !parsed.ok) {
+			next = serializeInbox([...base, ...added], parsed.ok ? { text, items } : undefined);
+		} else if (added.length > 0) next = appendToInboxText(text, items.length, added);
+		if (next !== undefined) {
+			const bytes = Buffer.byteLength(next);
+			// The limit stops growth; a rewrite that adds nothing (ack, clear, repair) must not be refused, or a
+			// corrupt file over the limit would be quarantined again on every read.
+			if (bytes > this.#options.maxInboxBytes && added.length > 0)
+				throw errors.inboxTooLarge(this.path, bytes, this.#options.maxInboxBytes);
+			const { fileMode: mode, fsync } = this.#options;
+			try {
+				const beforeCommit = commitAfter
+					? async () => {
+							if (!(await settlesWithin(commitAfter, heldBackMaxMs))) throw heldTooLong;
+							lock.assertHeld();
+						}
+					: () => lock.assertHeld();
+				// A rewrite that only removes entries (ack, clear, repair) need not flush its directory entry: an
+				// earlier version coming back after a power cut has every entry it has, and readers skip repeats.
+				// One that settles spooled batches must, or their senders would be told of a write a power cut undoes.
+				// The caller's own entries may leave it to the caller (`flushDirectory: false`).
+				const syncDirectory = committed.length > 0 || (ownAdded && flushDirectory);
+				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
+			} catch (error) {
+				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
+				if (wasCommitted(error)) this.spool.settle(committed, rejected);
+				throw error;
+			}
+		} else if (committed.length > 0 && this.#options.fsync) {
+			// Leftovers already in the file as read (a crashed combiner renamed it in, maybe without its directory
+			// flush): make that durable before telling their senders.
+			await fsyncDirectory(path.dirname(this.path));
+		}
+		this.spool.settle(committed, rejected);
+		const written =
+			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
+		return { result, written };
+	}
+
+	async #quarantine(bytes: Buffer, reason: string, recovered: number): Promise<void> {
+		const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+		const quarantinePath = `${this.path}.corrupt-${stamp}-${randomBytes(2).toString('hex')}`;
+		await writeNewFile(quarantinePath, bytes, this.#options.fileMode);
+		this.#options.onQuarantine({ path: this.path, quarantinePath, reason, recovered });
+	}
+}

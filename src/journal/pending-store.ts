@@ -1,0 +1,230 @@
+/**
+The leader's durable journal of permission requests, shared by every process that answers for a team (a running
+Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
+
+- `<id>.json` — the request, written (atomically, 0600) before its inbox entry is acked, so a restarted leader
+  sees every request it has taken out of its inbox and not finished answering.
+- `<id>.answer` — the claim on the one answer: created exclusively (hard link of a complete temp file, so it is
+  never seen half-written), holding the decision and the response entry (msg_id, timestamp, text) fixed up front.
+  A request with both files was claimed but maybe not delivered: the response is re-sent as the same entry.
+  A request the policy decides as it is taken in gets both names at once, for one file holding both shapes.
+- After delivery the `.json` is removed; the `.answer` stays as a tombstone, so a late second answer still gets
+  `ALREADY_ANSWERED` and a re-delivered request is recognised as a duplicate. Old tombstones are pruned.
+
+`<id>` is the request id made file-safe plus a hash of (kind, worker, request id, tool_use_id): Claude Code's dedupe key.
+*/
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { errors } from '../errors.js';
+import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from '../fs/atomic-write.js';
+import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from '../fs/fs-seam.js';
+import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
+import { ensureDirectoryInRoot, sanitizeTeamDirName } from '../team/paths.js';
+import type { Team } from '../team/team.js';
+import {
+	type AnswerClaim,
+	fileSafe,
+	journalKeyFor,
+	type PendingRecord,
+	parseJournalFile,
+	type StoredRequest,
+} from './record.js';
+
+export type { AnswerClaim, PendingRecord, RequestKind, StoredRequest } from './record.js';
+
+/** Options of {@link PendingStore}. */
+export interface PendingStoreOptions {
+	/** @default 0o600 */
+	fileMode?: number;
+	/** @default true */
+	fsync?: boolean;
+}
+
+/** The directory of a team's pending journal. */
+export function pendingDirectoryOf(team: Team): string {
+	return path.join(team.directory, 'swarm-mailbox', 'pending');
+}
+
+/** The pending journal of one team (see the module notes for the layout and guarantees). */
+export class PendingStore {
+	readonly directory: string;
+	readonly #team: Team;
+	readonly #fileMode: number;
+	readonly #fsync: boolean;
+	#ready: Promise<unknown> | undefined;
+
+	constructor(team: Team, options: PendingStoreOptions = {}) {
+		this.#team = team;
+		this.directory = pendingDirectoryOf(team);
+		this.#fileMode = options.fileMode ?? 0o600;
+		this.#fsync = options.fsync ?? true;
+	}
+
+	/** The file id of a request: Claude Code dedupes on (kind, from, request_id, tool_use_id). */
+	static readonly keyFor: typeof journalKeyFor = journalKeyFor;
+
+	/** Create the directory (0700, inside the team root, no links). */
+	prepare(): Promise<unknown> {
+		this.#ready ??= ensureDirectoryInRoot(
+			this.#team.root,
+			[sanitizeTeamDirName(this.#team.name), 'swarm-mailbox', 'pending'],
+			0o700,
+		).catch((error: unknown) => {
+			this.#ready = undefined;
+			throw error;
+		});
+		return this.#ready;
+	}
+
+	#file(key: string, suffix: '.json' | '.answer'): string {
+		return path.join(this.directory, key + suffix);
+	}
+
+	/** Whether a request is journaled or was answered (Claude Code's dedupe: the same request taken in twice). */
+	async has(key: string): Promise<boolean> {
+		await this.prepare();
+		if (existsSync(this.#file(key, '.answer'))) return true;
+		// An unreadable record (damaged by hand, or by a file system that lost it) does not count: the entry is
+		// taken in again and the record rewritten.
+		return parseJournalFile<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
+	}
+
+	/**
+	Journal a request for a person to decide (callers check `has()` first: the exclusive claim, not this, makes the one
+	answer). A request decided at once is journaled by `claim(…, {record})` instead.
+	*/
+	async record(record: PendingRecord): Promise<void> {
+		await this.prepare();
+		await writeFileAtomic(this.#file(record.key, '.json'), JSON.stringify(record), {
+			mode: this.#fileMode,
+			fsync: this.#fsync,
+		});
+	}
+
+	/** One request by key, or `undefined` once it is finished (or was never journaled). */
+	async get(key: string): Promise<StoredRequest | undefined> {
+		await this.prepare();
+		const record = parseJournalFile<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes);
+		if (!record) return undefined;
+		const answer = await this.readClaim(key);
+		return answer ? { record, answer } : { record };
+	}
+
+	/** The claim of a request (also after it finished), if any. */
+	async readClaim(key: string): Promise<AnswerClaim | undefined> {
+		return parseJournalFile<AnswerClaim>((await readFileNoFollow(this.#file(key, '.answer')))?.bytes);
+	}
+
+	/** Every request not yet finished, oldest first. Unreadable files are skipped. */
+	async list(): Promise<StoredRequest[]> {
+		await this.prepare();
+		const names = await readdir(this.directory);
+		const stored: StoredRequest[] = [];
+		for (const name of names) {
+			if (!name.endsWith('.json') || isTempFile(name)) continue;
+			const item = await this.get(name.slice(0, -'.json'.length));
+			if (item) stored.push(item);
+		}
+		return stored.sort((a, b) => a.record.receivedAt - b.record.receivedAt);
+	}
+
+	/** Claims (finished or not) whose request id is `requestId`, optionally for one worker only. */
+	async claimsFor(requestId: string, worker?: string): Promise<AnswerClaim[]> {
+		await this.prepare();
+		const prefix = `${fileSafe(requestId)}.`;
+		const claims: AnswerClaim[] = [];
+		for (const name of await readdir(this.directory)) {
+			if (!name.startsWith(prefix) || !name.endsWith('.answer')) continue;
+			const claim = await this.readClaim(name.slice(0, -'.answer'.length));
+			if (claim?.requestId === requestId && (worker === undefined || claim.worker === worker)) claims.push(claim);
+		}
+		return claims;
+	}
+
+	/**
+	Take the one answer of a request. Exactly one caller across all processes succeeds.
+	With `record` (a request decided as it is taken in, not journaled yet), one file serves as both: it holds the
+	fields of the record and of the claim, and is linked as `<id>.json`, then as `<id>.answer`.
+	@throws {MailboxError} `ALREADY_ANSWERED` when it was claimed (or, with `record`, journaled) before;
+	`REQUEST_NOT_FOUND` when it is not journaled.
+	*/
+	async claim(key: string, claim: AnswerClaim, options: { record?: PendingRecord } = {}): Promise<void> {
+		await this.prepare();
+		const journal = this.#file(key, '.json');
+		const target = this.#file(key, '.answer');
+		const { record } = options;
+		if (record) {
+			// Both shapes share their common fields (version, requestId, worker) with equal values.
+			const both = Buffer.from(JSON.stringify({ ...record, ...claim }));
+			let linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+			// An unreadable record in the way (damaged, or left unflushed by an older version) is moved aside, once.
+			if (linked === 0 && this.#setAsideUnreadable(journal)) {
+				linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+			}
+			if (linked === 2) return;
+			// Claimed by another process between our two links: our record stays, so should that process die before
+			// delivering, recovery still finds its claim (and sends the entry it fixed).
+			throw errors.alreadyAnswered(claim.requestId, linked === 0 ? journal : target);
+		}
+		if (!(await readFileNoFollow(journal))) {
+			if (await readFileNoFollow(target)) throw errors.alreadyAnswered(claim.requestId, target);
+			throw errors.requestNotFound(claim.requestId, this.directory);
+		}
+		if ((await linkNewFile([target], Buffer.from(JSON.stringify(claim)), this.#fileMode, this.#fsync)) === 0) {
+			throw errors.alreadyAnswered(claim.requestId, target);
+		}
+	}
+
+	/**
+	Rename an unparseable `<key>.json` to `<key>.json.unreadable-<time>` (kept for a person to look at, never
+	overwritten). Every writer of ours makes a record visible only complete, so such a file is no live record.
+	*/
+	#setAsideUnreadable(journal: string): boolean {
+		try {
+			const read = readFileNoFollowSync(journal);
+			if (!read || parseJournalFile<PendingRecord>(read.bytes) !== undefined) return false;
+			// Only the very file just read: a record someone wrote meanwhile has another inode, and stays.
+			if (statSync(journal, { throwIfNoEntry: false })?.ino !== read.stats.ino) return false;
+			renameSync(journal, `${journal}.unreadable-${Date.now()}`);
+			return true;
+		} catch {
+			return false; // then the claim reports the record in the way as answered, a typed error
+		}
+	}
+
+	/**
+	Mark a claimed request delivered: its record goes, its claim stays as a tombstone. `durable: false` skips the
+	directory flush, for a caller that can tell a finished request from the log should the record come back.
+	*/
+	async complete(key: string, options: { durable?: boolean } = {}): Promise<void> {
+		try {
+			unlinkSync(this.#file(key, '.json')); // a small local call: cheaper than a thread-pool round trip
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+				throw errors.io('remove', this.#file(key, '.json'), error);
+		}
+		if (this.#fsync && options.durable !== false) await fsyncDirectory(this.directory);
+	}
+
+	/** Remove tombstones of finished requests, and stray temp files, older than `retentionMs`. */
+	async prune(retentionMs: number): Promise<number> {
+		await this.prepare();
+		const names = new Set(await readdir(this.directory));
+		const cutoff = Date.now() - retentionMs;
+		let removed = 0;
+		for (const name of names) {
+			const finished = name.endsWith('.answer') && !names.has(`${name.slice(0, -'.answer'.length)}.json`);
+			if (!finished && !isTempFile(name)) continue;
+			const file = path.join(this.directory, name);
+			try {
+				if ((await stat(file)).mtimeMs >= cutoff) continue;
+				await unlink(file);
+				removed++;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw errors.io('prune', file, error);
+			}
+		}
+		return removed;
+	}
+}

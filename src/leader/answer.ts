@@ -1,0 +1,203 @@
+/**
+Answering a journaled request, the same way from a running Leader or from another process (a CLI): claim the one
+answer with the response entry fixed up front, persist any "always" rule, deliver the response to the worker's inbox
+(signed when a signer is given; written while the claim is flushed and made visible only once it is durable), log the
+decision, then mark the request finished. A process that dies part way leaves the claim behind, and
+`finish(…, {recovering: true})` completes it with the very same entry. The response itself is built in
+`leader-response.ts`.
+*/
+
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { errors, isMailboxError } from '../errors.js';
+import { fsyncDirectory } from '../fs/atomic-write.js';
+import type { OutgoingEntry } from '../inbox/entry.js';
+import type { OperationOptions, SendOptions } from '../inbox/options.js';
+import type { AuditLog, DecidedBy } from '../journal/audit-log.js';
+import type { AnswerClaim, PendingRecord, PendingStore } from '../journal/pending-store.js';
+import { Policy } from '../policy/policy.js';
+import type { Team } from '../team/team.js';
+import { type AnswerDecision, auditRecordOf, prepareResponse } from './response.js';
+
+/** What an answer did. */
+export interface AnswerResult {
+	requestId: string;
+	worker: string;
+	decision: 'allow' | 'deny';
+	/** The `msg_id` of the response entry. */
+	msgId: string;
+	/** The rule persisted by "always". */
+	persistedRule?: string;
+}
+
+/** What the answering process brings. */
+export interface AnswerContext {
+	team: Team;
+	store: PendingStore;
+	/** The envelope `from` of responses. */
+	leaderName: string;
+	signer?: ((entry: OutgoingEntry) => OutgoingEntry) | undefined;
+	/** Where "always" rules go (its rules file, or its memory without one). @default the team's rules file */
+	policy?: Policy | undefined;
+	audit?: AuditLog | undefined;
+	/** Called once a request is finished (delivered, logged, removed from the journal). */
+	onFinished?: ((record: PendingRecord, claim: AnswerClaim) => void) | undefined;
+	/** Called when a claimed answer could not be finished (it stays claimed until a recovery delivers it). */
+	onUnfinished?: ((record: PendingRecord, error: unknown) => void) | undefined;
+}
+
+const DELIVERY_ATTEMPTS = 2;
+
+/** Claims, delivers and logs answers (see the module notes). */
+export class Answerer {
+	readonly #ctx: AnswerContext;
+	readonly #answering = new Set<string>();
+	#policy: Policy | undefined;
+
+	constructor(ctx: AnswerContext) {
+		this.#ctx = ctx;
+		this.#policy = ctx.policy;
+	}
+
+	/**
+	Answer `record` once.
+	@throws {MailboxError} `ALREADY_ANSWERED` (nothing sent), `REQUEST_NOT_FOUND`, `INVALID_ARGUMENT` for a bad decision
+	(nothing claimed), or a delivery error (the answer stays claimed and is delivered by the leader's next recovery).
+	*/
+	async answer(
+		record: PendingRecord,
+		decision: AnswerDecision,
+		decidedBy: DecidedBy,
+		options: OperationOptions & {
+			note?: string;
+			/** The request is not in the journal yet (decided as it is taken in): journal it with the claim. */
+			unjournaled?: boolean;
+		} = {},
+	): Promise<AnswerResult> {
+		const { text, persistRules, persistUpdates } = await prepareResponse(this.#ctx.team, record, decision);
+		const message = decision.behavior === 'deny' ? decision.message || 'Permission denied' : options.note;
+		const claim: AnswerClaim = {
+			version: 1,
+			requestId: record.requestId,
+			worker: record.worker,
+			decision: decision.behavior,
+			decidedBy,
+			...(message === undefined ? {} : { message }),
+			msgId: randomUUID(),
+			timestamp: new Date().toISOString(),
+			text,
+			...(persistRules.length > 0 ? { persistRules } : {}),
+			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
+			claimedAt: Date.now(),
+		};
+		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
+		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
+		this.#answering.add(record.key);
+		try {
+			const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
+			const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
+			finished.catch(() => {}); // handled below, once the claim has settled
+			try {
+				await claimed;
+			} catch (error) {
+				await finished.catch(() => {}); // abandoned: nothing was delivered
+				throw error;
+			}
+			try {
+				return await finished;
+			} catch (error) {
+				this.#ctx.onUnfinished?.(record, error);
+				throw error;
+			}
+		} finally {
+			this.#answering.delete(record.key);
+		}
+	}
+
+	/** Whether this process is answering `key` right now (a recovery pass must leave it to that answer). */
+	isAnswering(key: string): boolean {
+		return this.#answering.has(key);
+	}
+
+	/**
+	Complete a claimed answer: persist "always" rules, deliver (skipped when recovering and already in the inbox), log,
+	finish. With `commitAfter` (the claim still being made), nothing takes effect unless it resolves.
+	*/
+	async finish(
+		record: PendingRecord,
+		claim: AnswerClaim,
+		options: SendOptions & { recovering?: boolean } = {},
+	): Promise<AnswerResult> {
+		const { store, audit } = this.#ctx;
+		if (claim.persistRules || claim.persistUpdates) {
+			await options.commitAfter;
+			const policy = await this.#policyFor();
+			for (const rule of claim.persistRules ?? []) await policy.allowAlways(rule);
+			if (claim.persistUpdates) await policy.persistUpdates(claim.persistUpdates);
+		}
+		// Logged after delivery, to keep the log off the worker's wait: the claim already holds the decision durably,
+		// and the journal entry stays until the line is written, so a crash in between is logged by the recovery.
+		// A logged answer was delivered, so the line also tells a recovery that nothing is left to send.
+		const logged = options.recovering && audit !== undefined && (await audit.has(claim.msgId));
+		if (!logged) {
+			await this.#deliver(record, claim, options);
+			await audit?.append(auditRecordOf(record, claim));
+		}
+		// With a log, the journal entry's removal need not be flushed: if a power cut brings it back, its line shows
+		// the answer went out.
+		await store.complete(record.key, { durable: audit === undefined });
+		this.#ctx.onFinished?.(record, claim);
+		const result: AnswerResult = {
+			requestId: record.requestId,
+			worker: record.worker,
+			decision: claim.decision,
+			msgId: claim.msgId,
+		};
+		if (claim.persistRules?.[0] !== undefined) result.persistedRule = claim.persistRules[0];
+		return result;
+	}
+
+	async #policyFor(): Promise<Policy> {
+		this.#policy ??= await Policy.forTeam(this.#ctx.team);
+		return this.#policy;
+	}
+
+	async #deliver(record: PendingRecord, claim: AnswerClaim, options: SendOptions & { recovering?: boolean }) {
+		const inbox = this.#ctx.team.inbox(record.worker);
+		// With a log that flushes the inbox directory before the line, one flush covers a whole batch of deliveries
+		// (and stays out of the way of the worker's next request).
+		const flushDirectory = !this.#ctx.audit?.flushesFirst(path.dirname(inbox.path));
+		if (options.recovering && (await inbox.read()).some((entry) => entry.msg_id === claim.msgId)) {
+			// Already in the inbox, maybe not flushed yet by the process that wrote it (it died before its log line).
+			if (flushDirectory) await fsyncDirectory(path.dirname(inbox.path));
+			return;
+		}
+		let entry: OutgoingEntry = {
+			from: this.#ctx.leaderName,
+			text: claim.text,
+			timestamp: claim.timestamp,
+			msg_id: claim.msgId,
+		};
+		if (this.#ctx.signer) {
+			entry = this.#ctx.signer(entry);
+			if (entry.msg_id !== claim.msgId) throw errors.signerChangedId(claim.msgId, entry.msg_id);
+		}
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await inbox.send(entry, { ...options, flushDirectory });
+				return;
+			} catch (error) {
+				if (attempt >= DELIVERY_ATTEMPTS || isMailboxError(error, 'ABORTED')) throw error;
+				// A failed claim is final: there is nothing to deliver, now or on a retry.
+				if (
+					options.commitAfter &&
+					(await options.commitAfter.then(
+						() => false,
+						() => true,
+					))
+				)
+					throw error;
+			}
+		}
+	}
+}

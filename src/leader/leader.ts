@@ -1,0 +1,247 @@
+/**
+The team lead's side of swarm permission sync. A Leader watches its inbox and takes in each `permission_request` and
+`sandbox_permission_request`. One the policy decides at once is answered before its inbox entry is acked; one left to
+a person is journaled durably, acked, and handed out through `requests()`. Answers go through the shared journal (see `pending-store.ts`), so
+exactly one answer is sent per request even across a crash, a restart, or a CLI answering from another process.
+*/
+
+import { EventEmitter } from 'node:events';
+import { ackBatcher, Channel } from '../async-queue.js';
+import { errors, isMailboxError } from '../errors.js';
+import type { InboxEntry } from '../inbox/entry.js';
+import type { InboxWatcher } from '../inbox/watch.js';
+import { AuditLog, auditLogPath } from '../journal/audit-log.js';
+import { PendingStore } from '../journal/pending-store.js';
+import type { Team } from '../team/team.js';
+import { Answerer } from './answer.js';
+import { AskDesk } from './asks.js';
+import { classifyEntry, Decider, type DropReason } from './intake.js';
+import { AUDIT_BATCH, type LeaderEvents, type LeaderOptions, MAX_CONCURRENT_INTAKE } from './options.js';
+import { PendingRequest } from './pending-request.js';
+import { type RecoveryContext, recoverJournal } from './recovery.js';
+import { answerFromJournal, listJournal } from './remote.js';
+import { auditRecordOf } from './response.js';
+
+export type { DroppedRequest, LeaderEvents, LeaderOptions } from './options.js';
+export type { RemoteAnswerOptions } from './remote.js';
+
+/** The team lead: receives permission requests, has them decided, answers each exactly once. */
+export class Leader extends EventEmitter<LeaderEvents> {
+	readonly team: Team;
+	readonly name: string;
+	readonly #options: LeaderOptions;
+	readonly #store: PendingStore;
+	readonly #answerer: Answerer;
+	readonly #asks: AskDesk;
+	readonly #decider: Decider;
+	readonly #messages = new Channel<InboxEntry>();
+	/** Keys being taken in right now, so a duplicate entry arriving meanwhile is dropped, not answered twice. */
+	readonly #intaking = new Set<string>();
+	readonly #inflight = new Set<Promise<void>>();
+	/** Acks entries in bursts, off the answer's path (one that fails to ack is taken in again: a duplicate). */
+	readonly #acks = ackBatcher<InboxEntry>(
+		(batch) => this.team.inbox(this.name).ack(batch),
+		(error) => this.#fail(error),
+	);
+	#watcher: InboxWatcher | undefined;
+	#loop: Promise<void> | undefined;
+	#started: Promise<void> | undefined;
+	#retry: NodeJS.Timeout | undefined;
+	#sweep: NodeJS.Timeout | undefined;
+	#recovery: Promise<void> | undefined;
+	readonly #recoveryContext: RecoveryContext;
+	#closed = false;
+
+	constructor(team: Team, options: LeaderOptions = {}) {
+		super();
+		this.team = team;
+		this.name = options.name ?? 'team-lead';
+		this.#options = options;
+		this.#store = new PendingStore(team);
+		this.#answerer = new Answerer({
+			team,
+			store: this.#store,
+			leaderName: this.name,
+			signer: options.signer,
+			policy: options.policy,
+			audit:
+				options.auditLog === false
+					? undefined
+					: new AuditLog(auditLogPath(team.directory), { batch: AUDIT_BATCH, flushFirst: [team.inboxDirectory] }),
+			onFinished: (record, claim) => {
+				this.#asks.settle(record.key);
+				this.emit('decided', auditRecordOf(record, claim));
+			},
+			onUnfinished: () => this.#scheduleRecovery(),
+		});
+		this.#asks = new AskDesk({
+			answerer: this.#answerer,
+			askTimeoutMs: () => options.policy?.askTimeoutMs,
+			onFailure: (error) => this.#fail(error),
+		});
+		this.#decider = new Decider(team, options.policy, this.#store, this.#answerer, this.#asks);
+		this.#recoveryContext = {
+			store: this.#store,
+			answerer: this.#answerer,
+			decider: this.#decider,
+			asks: this.#asks,
+			isBusy: (key) => this.#intaking.has(key) || this.#answerer.isAnswering(key),
+			isClosed: () => this.#closed,
+			onFailure: (error) => this.#fail(error),
+			onUnfinished: () => this.#scheduleRecovery(),
+		};
+	}
+
+	/** Recover the journal (finish interrupted answers, re-offer open requests), then watch the inbox. Idempotent. */
+	start(): Promise<void> {
+		this.#started ??= this.#start();
+		return this.#started;
+	}
+
+	async #start(): Promise<void> {
+		if (this.#closed) throw errors.closed('Leader');
+		await this.#store.prepare();
+		await this.#store.prune(this.#options.answeredRetentionMs ?? 86_400_000);
+		await this.#options.policy?.load();
+		await this.recover();
+		if (this.#closed) return;
+		const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling ?? false });
+		this.#watcher = watcher;
+		await watcher.ready();
+		const everyMs = this.#options.recoveryIntervalMs ?? 30_000;
+		if (everyMs > 0) {
+			this.#sweep = setInterval(() => {
+				this.recover({ olderThanMs: everyMs }).catch((error: unknown) => this.#fail(error));
+			}, everyMs);
+			this.#sweep.unref();
+		}
+		this.#loop = (async () => {
+			// Requests are taken in concurrently (answers to different workers do not wait for each other), bounded.
+			for await (const entry of watcher) {
+				this.#takeIn(entry);
+				if (this.#inflight.size >= MAX_CONCURRENT_INTAKE) await Promise.race(this.#inflight);
+			}
+			await Promise.all(this.#inflight);
+		})();
+	}
+
+	/**
+	Go through the journal: deliver answers that were claimed but not finished (same entry, same msg_id), and decide or
+	re-offer every open request. `start()` does this, and it runs again every `recoveryIntervalMs` for entries older
+	than that (a CLI that died after claiming an answer, a request journaled by another leader process).
+	*/
+	recover(options: { olderThanMs?: number } = {}): Promise<void> {
+		// One pass after the other: two overlapping passes would both finish the same claimed answer.
+		const pass = (this.#recovery ?? Promise.resolve()).then(() => recoverJournal(this.#recoveryContext, options));
+		this.#recovery = pass.catch(() => {});
+		return pass;
+	}
+
+	/**
+	Resolves once every entry taken in so far is dealt with: answered by the policy (delivered, logged, finished),
+	offered to a person, or dropped, and its inbox entry acked. Workers get policy answers before this point.
+	*/
+	async flushed(): Promise<void> {
+		while (this.#inflight.size > 0) await Promise.all([...this.#inflight]);
+		await this.#acks.flushed();
+	}
+
+	/**
+	Requests waiting for a person, as they arrive (recovered ones first). Answer with `approve()` / `deny()`. One that
+	was answered while it waited in this stream (through another stream, by the ask timeout, or from another process
+	as found by the recovery sweep) is skipped.
+	*/
+	requests(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<PendingRequest> & AsyncDisposable {
+		return this.#asks.subscribe(options.signal);
+	}
+
+	/** Inbox entries other than permission requests (plain messages, idle notifications, …); they are not acked. */
+	messages(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<InboxEntry> & AsyncDisposable {
+		return this.#messages.subscribe(options.signal);
+	}
+
+	/** A snapshot of the unanswered requests in the journal (whoever took them in), oldest first. */
+	async pending(filter: { worker?: string } = {}): Promise<PendingRequest[]> {
+		const open = (await this.#store.list()).filter(
+			({ record, answer }) => !answer && (filter.worker === undefined || record.worker === filter.worker),
+		);
+		return open.map(({ record }) => new PendingRequest(record, this.#answerer));
+	}
+
+	/** Take an entry in; if that fails (rules file unreadable, disk full), try again after `retryIntervalMs`. */
+	#takeIn(entry: InboxEntry): void {
+		const task: Promise<void> = this.#intake(entry)
+			.catch((error: unknown) => {
+				this.#fail(error);
+				if (this.#closed) return;
+				// The watcher yields an entry once: without this, it would wait in the inbox until a restart. If it
+				// was journaled before failing, the retry sees a duplicate and the journal pass finishes it.
+				setTimeout(() => this.#closed || this.#takeIn(entry), this.#options.retryIntervalMs ?? 5_000).unref();
+				this.#scheduleRecovery();
+			})
+			.finally(() => this.#inflight.delete(task));
+		this.#inflight.add(task);
+	}
+
+	async #intake(entry: InboxEntry): Promise<void> {
+		const intake = classifyEntry(entry);
+		if (intake.kind === 'message') return this.#messages.publish(entry);
+		if (intake.kind === 'drop') return this.#drop(entry, intake.reason, intake.detail);
+		const { record } = intake;
+		if (this.#intaking.has(record.key) || (await this.#store.has(record.key))) {
+			return this.#drop(entry, 'duplicate', `request ${record.requestId} from ${entry.from} was already taken in`);
+		}
+		this.#intaking.add(record.key);
+		try {
+			await this.#decider.takeIn(record, () => this.#acks.add(entry));
+		} finally {
+			this.#intaking.delete(record.key);
+		}
+	}
+
+	#drop(entry: InboxEntry, reason: DropReason, detail: string): void {
+		this.#acks.add(entry);
+		this.emit('dropped', { reason, entry, detail });
+	}
+
+	/** A claimed answer failed to go out: try the journal again after `retryIntervalMs`. */
+	#scheduleRecovery(): void {
+		if (this.#retry || this.#closed || this.#started === undefined) return;
+		this.#retry = setTimeout(() => {
+			this.#retry = undefined;
+			this.recover().catch((error: unknown) => this.#fail(error));
+		}, this.#options.retryIntervalMs ?? 5_000);
+		this.#retry.unref();
+	}
+
+	#fail(error: unknown): void {
+		const failure = isMailboxError(error) ? error : errors.io('process the inbox of', this.name, error);
+		if (!this.#closed) this.emit('failure', failure);
+	}
+
+	/** Stop watching and end the streams. Open requests stay in the journal for the next start. */
+	async close(): Promise<void> {
+		this.#closed = true;
+		clearTimeout(this.#retry);
+		clearInterval(this.#sweep);
+		const asksClosed = this.#asks.close(); // no ask timeout may fire once closing
+		await this.#started?.catch(() => {});
+		await this.#watcher?.close();
+		await this.#loop;
+		await this.#acks.flushed();
+		await Promise.all([asksClosed, this.#messages.close()]);
+	}
+
+	[Symbol.asyncDispose](): Promise<void> {
+		return this.close();
+	}
+
+	/**
+	Answer a journaled request from any process (a CLI), through the same exactly-once claim as a running Leader.
+	@throws {MailboxError} `ALREADY_ANSWERED`, `REQUEST_NOT_FOUND`, or `INVALID_ARGUMENT` (ambiguous id: pass `worker`).
+	*/
+	static readonly answer: typeof answerFromJournal = answerFromJournal;
+
+	/** The unanswered requests of a team's journal, answerable from this process (`decidedBy` defaults to 'cli'). */
+	static readonly listPending: typeof listJournal = listJournal;
+}

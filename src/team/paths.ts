@@ -1,0 +1,114 @@
+import { lstat, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { errors } from '../errors.js';
+
+/** Claude Code's lead name, used when the roster names no leader. */
+export const LEAD_NAME = 'team-lead';
+
+const reservedNames = new Set(['main', 'team-lead', 'user', 'system']);
+const controlCharacter = /\p{Cc}/u;
+const sessionIdShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const strictMemberName = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** `root` if given, else `$CLAUDE_CONFIG_DIR/teams`, else `~/.claude/teams` (Claude Code's rule). */
+export function resolveTeamsRoot(root?: string): string {
+	if (root !== undefined) return path.resolve(root);
+	const configDir = process.env['CLAUDE_CONFIG_DIR'];
+	// As Claude Code: only an unset variable falls back to ~/.claude (an empty one means the current directory).
+	return path.resolve(configDir === undefined ? path.join(homedir(), '.claude') : configDir.normalize('NFC'), 'teams');
+}
+
+/** Claude Code's sanitiser for the team directory that holds `config.json` (lowercases). */
+export function sanitizeTeamDirName(team: string): string {
+	return team.replace(/[^a-zA-Z0-9]/g, '-').toLowerCase();
+}
+
+/** Claude Code's sanitiser for inbox path components (keeps case and `_`). */
+export function sanitizePathComponent(component: string): string {
+	return component.replace(/[^a-zA-Z0-9_-]/g, '-');
+}
+
+/** An agent id as Claude Code writes it: `<name>@<team>`, with the raw (unsanitised) team name. */
+export function formatAgentId(name: string, team: string): string {
+	return `${name}@${team}`;
+}
+
+/** Loose check for names we only address (they may come from Claude Code); sanitising keeps them in the root. */
+/** Longest addressable team or member name. */
+export const MAX_NAME_LENGTH = 200;
+
+export function assertAddressableName(kind: string, name: unknown): asserts name is string {
+	if (typeof name !== 'string' || name.length === 0)
+		throw errors.invalidName(kind, name, 'it must be a non-empty string');
+	// The inbox file gets suffixes up to ~45 characters (`.json.lock`, `.json.tmp.<8>`, `.json.corrupt-<time>-<4>`),
+	// and a file name has at most 255 bytes.
+	if (name.length > MAX_NAME_LENGTH) {
+		throw errors.invalidName(
+			kind,
+			name,
+			`it is longer than ${MAX_NAME_LENGTH} characters (its files' names would not fit)`,
+		);
+	}
+	if (controlCharacter.test(name)) throw errors.invalidName(kind, name, 'it contains control characters');
+}
+
+/** Strict check for team names we create. */
+export function assertCreatableTeamName(name: unknown): asserts name is string {
+	assertAddressableName('team', name);
+	if (name.length > 64) throw errors.invalidName('team', name, 'it is longer than 64 characters');
+	if (name.trim() !== name) throw errors.invalidName('team', name, 'it has leading or trailing whitespace');
+	if (!/[A-Za-z0-9]/.test(name)) throw errors.invalidName('team', name, 'it has no letter or digit');
+}
+
+/** Strict check for member names we create: the inbox file name is then the name itself. */
+export function assertCreatableMemberName(
+	name: unknown,
+	options: { allowLead?: boolean } = {},
+): asserts name is string {
+	assertAddressableName('member', name);
+	if (!strictMemberName.test(name)) throw errors.invalidName('member', name, 'it has characters outside [A-Za-z0-9_-]');
+	const lower = name.toLowerCase();
+	if (reservedNames.has(lower) && !(options.allowLead && lower === LEAD_NAME)) {
+		throw errors.invalidName('member', name, 'it is reserved by Claude Code (main, team-lead, user, system)');
+	}
+	if (sessionIdShape.test(name)) throw errors.invalidName('member', name, 'it is shaped like a session id');
+}
+
+/**
+Create `segments` below `root` (each with `mode`) and prove none of them is a symbolic link,
+so a planted link cannot redirect our writes out of the root.
+*/
+export async function ensureDirectoryInRoot(root: string, segments: string[], mode: number): Promise<string> {
+	await mkdir(root, { recursive: true, mode });
+	let current = root;
+	for (const segment of segments) {
+		if (segment === '' || segment === '.' || segment === '..' || segment.includes('/')) {
+			throw errors.unsafePath(path.join(current, segment), 'the path segment is not a plain name');
+		}
+		current = path.join(current, segment);
+		await ensureDirectory(current, mode);
+	}
+	return current;
+}
+
+export async function assertRealDirectory(directory: string): Promise<void> {
+	let stats: Awaited<ReturnType<typeof lstat>>;
+	try {
+		stats = await lstat(directory);
+	} catch (error) {
+		throw errors.io('inspect', directory, error);
+	}
+	if (stats.isSymbolicLink()) throw errors.unsafePath(directory, 'it is a symbolic link');
+	if (!stats.isDirectory()) throw errors.unsafePath(directory, 'it is not a directory');
+}
+
+/** Create one directory (the parent must exist) and prove it is a real directory, not a planted link. */
+export async function ensureDirectory(directory: string, mode: number): Promise<void> {
+	try {
+		await mkdir(directory, { mode });
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw errors.io('create directory', directory, error);
+		await assertRealDirectory(directory);
+	}
+}

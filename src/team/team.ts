@@ -1,0 +1,249 @@
+import path from 'node:path';
+import { errors } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { acquireLock } from '../fs/lock.js';
+import { Inbox } from '../inbox/inbox.js';
+import type { InboxOptions, OperationOptions } from '../inbox/options.js';
+import {
+	assertConfig,
+	ConfigCache,
+	leaderNameOf,
+	memberColors,
+	readConfigFile,
+	type TeamConfig,
+	type TeamMember,
+	validMembers,
+} from './config.js';
+import {
+	assertAddressableName,
+	assertCreatableMemberName,
+	assertCreatableTeamName,
+	assertRealDirectory,
+	ensureDirectoryInRoot,
+	formatAgentId,
+	LEAD_NAME,
+	resolveTeamsRoot,
+	sanitizePathComponent,
+	sanitizeTeamDirName,
+} from './paths.js';
+
+/** Options of `Team.open` (and `Team.create`); the inbox options apply to every inbox the team hands out. */
+export interface TeamOptions extends InboxOptions {
+	/** Teams root. @default `$CLAUDE_CONFIG_DIR/teams`, else `~/.claude/teams` */
+	root?: string;
+	/** Mode of directories we create. @default 0o700 */
+	dirMode?: number;
+}
+
+/** A teammate to add to the roster. */
+export interface MemberInput {
+	name: string;
+	/** @default the next of Claude Code's eight colours */
+	color?: string;
+	agentType?: string;
+	model?: string;
+	prompt?: string;
+	cwd?: string;
+	/** @default 'in-process' */
+	backendType?: 'in-process' | 'tmux' | 'iterm2';
+	planModeRequired?: boolean;
+}
+
+/** Options of `Team.create`. */
+export interface CreateTeamOptions extends TeamOptions {
+	description?: string;
+	leadSessionId?: string;
+	/** @default process.cwd() */
+	cwd?: string;
+	members?: MemberInput[];
+}
+
+/** A Claude Code agent team: `<root>/<team>/config.json` and `<root>/<team>/inboxes/<agent>.json`. */
+export class Team {
+	readonly name: string;
+	readonly root: string;
+	/** Directory of `config.json` (Claude Code's lowercasing sanitiser). */
+	readonly directory: string;
+	/** Directory of the inboxes (Claude Code's case-keeping sanitiser; differs for names outside `[a-z0-9-]`). */
+	readonly inboxDirectory: string;
+	readonly configPath: string;
+	readonly #options: TeamOptions;
+	readonly #dirMode: number;
+	#inboxDirectoryReady: Promise<string> | undefined;
+	readonly #config = new ConfigCache();
+	readonly #members = new WeakMap<TeamConfig, TeamMember[]>();
+
+	private constructor(name: string, options: TeamOptions) {
+		this.name = name;
+		this.root = resolveTeamsRoot(options.root);
+		this.directory = path.join(this.root, sanitizeTeamDirName(name));
+		this.inboxDirectory = path.join(this.root, sanitizePathComponent(name), 'inboxes');
+		this.configPath = path.join(this.directory, 'config.json');
+		this.#options = options;
+		this.#dirMode = options.dirMode ?? 0o700;
+	}
+
+	/** Create a team with its lead member (and optional teammates). Fails with `TEAM_EXISTS` if it exists. */
+	static async create(name: string, options: CreateTeamOptions = {}): Promise<Team> {
+		assertCreatableTeamName(name);
+		const team = new Team(name, options);
+		await ensureDirectoryInRoot(team.root, [sanitizeTeamDirName(name)], team.#dirMode);
+		const now = Date.now();
+		const config: TeamConfig = { name, createdAt: now, leadAgentId: formatAgentId(LEAD_NAME, name), members: [] };
+		if (options.description !== undefined) config.description = options.description;
+		if (options.leadSessionId !== undefined) config.leadSessionId = options.leadSessionId;
+		config.members.push({
+			agentId: config.leadAgentId,
+			name: LEAD_NAME,
+			agentType: LEAD_NAME,
+			joinedAt: now,
+			tmuxPaneId: 'leader',
+			cwd: options.cwd ?? process.cwd(),
+			subscriptions: [],
+			backendType: 'in-process',
+		});
+		for (const member of options.members ?? []) team.#addTo(config, member, now);
+		await team.#withConfigLock({}, async () => {
+			const existing = await readConfigFile(team.configPath);
+			if (existing.ok || !existing.missing) throw errors.teamExists(name, team.configPath);
+			await team.#write(config);
+		});
+		await team.#ensureInboxDirectory();
+		return team;
+	}
+
+	/** Open an existing team (one Claude Code made, or ours). */
+	static async open(name: string, options: TeamOptions = {}): Promise<Team> {
+		assertAddressableName('team', name);
+		const team = new Team(name, options);
+		await team.readConfig();
+		await assertRealDirectory(team.directory);
+		return team;
+	}
+
+	/** `config.json` as it is now (a read of a file unchanged since the last one may be reused: treat it as read-only). */
+	async readConfig(): Promise<TeamConfig> {
+		const first = await this.#config.read(this.configPath);
+		if (first.ok || first.missing) return assertConfig(first, this.configPath, this.name);
+		// Claude Code rewrites config.json in place, so an unlocked read can see a torn write: retry under its lock.
+		return this.#withConfigLock({}, async () =>
+			assertConfig(await readConfigFile(this.configPath), this.configPath, this.name),
+		);
+	}
+
+	/** The roster's readable members (malformed ones stay in the file but are left out here). */
+	async members(): Promise<TeamMember[]> {
+		const config = await this.readConfig();
+		// A reused read (unchanged file) keeps its checked roster: a lead looks it up for every request.
+		let members = this.#members.get(config);
+		if (!members) {
+			members = validMembers(config);
+			this.#members.set(config, members);
+		}
+		return members;
+	}
+
+	/** The leader's inbox name (`team-lead` unless the roster says otherwise). */
+	async leaderName(): Promise<string> {
+		return leaderNameOf(await this.readConfig());
+	}
+
+	/** The agent id of `name` in this team: `<name>@<team>`. */
+	agentId(name: string): string {
+		return formatAgentId(name, this.name);
+	}
+
+	/** Add a teammate under the config lock. Names are validated strictly and must not share an inbox file. */
+	async addMember(input: MemberInput, options: OperationOptions = {}): Promise<TeamMember> {
+		let added: TeamMember | undefined;
+		await this.updateConfig((config) => {
+			added = this.#addTo(config, input, Date.now());
+		}, options);
+		await this.#ensureInboxDirectory();
+		return added as TeamMember;
+	}
+
+	/** Remove a member from the roster; resolves `false` if there was none by that name. */
+	async removeMember(name: string, options: OperationOptions = {}): Promise<boolean> {
+		let removed = false;
+		await this.updateConfig((config) => {
+			const before = config.members.length;
+			config.members = config.members.filter((member) => (member as TeamMember | null)?.name !== name);
+			removed = config.members.length < before;
+		}, options);
+		return removed;
+	}
+
+	/** Locked read-modify-write of `config.json` (Claude Code's lock path), written atomically. */
+	async updateConfig(mutate: (config: TeamConfig) => void, options: OperationOptions = {}): Promise<TeamConfig> {
+		return this.#withConfigLock(options, async (assertHeld) => {
+			const config = assertConfig(await readConfigFile(this.configPath), this.configPath, this.name);
+			mutate(config);
+			await this.#write(config, assertHeld);
+			return config;
+		});
+	}
+
+	/** The inbox of `name` (any name Claude Code could address; sanitised exactly as Claude Code does). */
+	inbox(name: string): Inbox {
+		assertAddressableName('inbox', name);
+		const file = path.join(this.inboxDirectory, `${sanitizePathComponent(name)}.json`);
+		return new Inbox(file, { ...this.#options, name, prepare: () => this.#ensureInboxDirectory() });
+	}
+
+	#addTo(config: TeamConfig, input: MemberInput, now: number): TeamMember {
+		assertCreatableMemberName(input.name);
+		const members = validMembers(config);
+		const inboxKey = (name: string) => sanitizePathComponent(name).toLowerCase();
+		if (members.some((member) => inboxKey(member.name) === inboxKey(input.name))) {
+			throw errors.memberExists(input.name, this.configPath);
+		}
+		const teammates = members.filter((member) => member.agentId !== config.leadAgentId).length;
+		const backendType = input.backendType ?? 'in-process';
+		const member: TeamMember = {
+			agentId: this.agentId(input.name),
+			name: input.name,
+			color: input.color ?? memberColors[teammates % memberColors.length],
+			joinedAt: now,
+			tmuxPaneId: backendType === 'in-process' ? 'in-process' : '',
+			subscriptions: [],
+			cwd: input.cwd ?? process.cwd(),
+			backendType,
+		};
+		for (const key of ['agentType', 'model', 'prompt', 'planModeRequired'] as const) {
+			if (input[key] !== undefined) (member as Record<string, unknown>)[key] = input[key];
+		}
+		config.members.push(member);
+		return member;
+	}
+
+	#ensureInboxDirectory(): Promise<string> {
+		this.#inboxDirectoryReady ??= ensureDirectoryInRoot(
+			this.root,
+			[sanitizePathComponent(this.name), 'inboxes'],
+			this.#dirMode,
+		).catch((error: unknown) => {
+			this.#inboxDirectoryReady = undefined;
+			throw error;
+		});
+		return this.#inboxDirectoryReady;
+	}
+
+	async #write(config: TeamConfig, assertHeld?: () => void): Promise<void> {
+		const { fileMode: mode = 0o600, fsync = true } = this.#options;
+		await writeFileAtomic(this.configPath, JSON.stringify(config, null, 2), { mode, fsync, beforeCommit: assertHeld });
+	}
+
+	async #withConfigLock<T>(options: OperationOptions, task: (assertHeld: () => void) => Promise<T>): Promise<T> {
+		const lock = await acquireLock(this.configPath, `${this.configPath}.lock`, {
+			staleMs: this.#options.staleMs,
+			deadline: Date.now() + (options.timeoutMs ?? this.#options.lockTimeoutMs ?? 30_000),
+			signal: options.signal,
+		});
+		try {
+			return await task(() => lock.assertHeld());
+		} finally {
+			await lock.release();
+		}
+	}
+}

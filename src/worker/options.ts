@@ -1,0 +1,51 @@
+/** The options, asks and events of a {@link Worker}. */
+
+import type { MailboxError } from '../errors.js';
+import type { PermissionRequestOptions } from '../protocol/frame-builders.js';
+import type { PermissionUpdate } from '../protocol/frames.js';
+import type { LeadEntryVerifier, RejectedResponse } from './responses.js';
+
+/** Options of {@link Worker}. */
+export interface WorkerOptions {
+	/** This teammate's name: its inbox, the `from` of its asks, and `agent_id` of its permission requests. */
+	name: string;
+	/** @default the roster's leader name (`team-lead`) */
+	leaderName?: string;
+	/** Envelope colour of its asks. @default the roster colour of `name` */
+	color?: string;
+	/** Judges lead answers; when set, an answer that is not `verified` denies the request it claims to answer. */
+	verifier?: LeadEntryVerifier;
+	/** Default wait for an answer, in ms (`Infinity`: no limit, like Claude Code). @default 120_000 */
+	timeoutMs?: number;
+	/** Poll the inbox instead of OS notifications (network file systems). @default false */
+	polling?: boolean;
+}
+
+/** Per-call wait options. */
+export interface WaitOptions {
+	signal?: AbortSignal;
+	/** Overrides the worker's `timeoutMs`. */
+	timeoutMs?: number;
+}
+
+/** A tool call to ask the lead about. */
+export interface PermissionAsk {
+	toolName: string;
+	toolUseId: string;
+	input: Record<string, unknown>;
+	/** @default '' */
+	description?: string;
+	/** Sent as `permission_suggestions`. @default [] */
+	suggestions?: readonly PermissionUpdate[];
+	/** An MCP-skill ask (`tool_kind: "mcp_skill"`). */
+	mcp?: PermissionRequestOptions['mcp'];
+	/** @default a fresh `perm-<ms>-<7 base36>` id */
+	requestId?: string;
+}
+
+export interface WorkerEvents {
+	/** An answer-type entry was not acted on (wrong sender, unknown or finished request, mismatch, unverified, malformed). */
+	rejected: [RejectedResponse];
+	/** A background step failed (watching, acking). */
+	failure: [MailboxError];
+}
