@@ -5,13 +5,16 @@ oldest with a status line (pending count per worker) and the recent decisions, i
 
 import { AbortPromptError, ExitPromptError } from '@inquirer/core';
 import { isMailboxError, type MailboxError } from '../errors.js';
+import type { InboxEntry } from '../inbox/entry.js';
+import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord } from '../journal/audit-log.js';
-import type { DroppedRequest } from '../leader/leader.js';
+import type { DecideRequest } from '../leader/decide.js';
+import type { DroppedRequest, LeadTakeover } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 import { LeadBoard } from './lead-board.js';
 import { leadPrompt, type ScreenAnswer } from './lead-prompt.js';
 import type { LeadInfo, LeadView } from './lead-view.js';
-import { decisionLine, printable, writeLine } from './output.js';
+import { decisionLine, messageLine, printable, writeLine } from './output.js';
 
 export class LeadScreen implements LeadView {
 	readonly #board = new LeadBoard();
@@ -33,6 +36,23 @@ export class LeadScreen implements LeadView {
 
 	failure(error: MailboxError): void {
 		this.#board.note(`! ${error.code}: ${printable(error.message, { maxLength: 160 })}`);
+	}
+
+	autoAnswering(_request: DecideRequest): void {
+		// The screen never runs with --auto; its answers are shown as decisions.
+	}
+
+	takeover(event: LeadTakeover): void {
+		writeLine(printable(event.message, { maxLength: 300 }));
+	}
+
+	quarantine(event: QuarantineEvent): void {
+		const line = `! the lead inbox was corrupt (${event.reason}); kept in ${event.quarantinePath}, ${event.recovered} entries recovered`;
+		this.#board.note(printable(line, { maxLength: 160 }));
+	}
+
+	message(entry: InboxEntry, _acked: boolean): void {
+		this.#board.note(`✉ ${messageLine(entry)}`);
 	}
 
 	async run(requests: AsyncIterable<PendingRequest>, stop: AbortSignal): Promise<void> {

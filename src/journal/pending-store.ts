@@ -31,7 +31,7 @@ import {
 	type StoredRequest,
 } from './record.js';
 
-export type { AnswerClaim, PendingRecord, RequestKind, StoredRequest } from './record.js';
+export type { AnswerClaim, ClaimOwner, PendingRecord, RequestKind, StoredRequest } from './record.js';
 
 /** Options of {@link PendingStore}. */
 export interface PendingStoreOptions {

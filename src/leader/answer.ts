@@ -16,6 +16,7 @@ import type { OperationOptions, SendOptions } from '../inbox/options.js';
 import type { AuditLog, DecidedBy } from '../journal/audit-log.js';
 import type { AnswerClaim, PendingRecord, PendingStore } from '../journal/pending-store.js';
 import { Policy } from '../policy/policy.js';
+import { thisProcess } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import { type AnswerDecision, auditRecordOf, prepareResponse } from './response.js';
 
@@ -47,6 +48,14 @@ export interface AnswerContext {
 }
 
 const DELIVERY_ATTEMPTS = 2;
+
+/** Claims being answered by this process, whichever Answerer made them (`<journal dir>\0<key>`). */
+const answeringHere = new Set<string>();
+
+/** Whether this process is delivering the claim of `key` in the journal `directory` right now. */
+export function isAnsweringHere(directory: string, key: string): boolean {
+	return answeringHere.has(`${directory}\0${key}`);
+}
 
 /** Claims, delivers and logs answers (see the module notes). */
 export class Answerer {
@@ -89,10 +98,13 @@ export class Answerer {
 			...(persistRules.length > 0 ? { persistRules } : {}),
 			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
 			claimedAt: Date.now(),
+			owner: thisProcess(),
 		};
 		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
 		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
 		this.#answering.add(record.key);
+		const here = `${this.#ctx.store.directory}\0${record.key}`;
+		answeringHere.add(here);
 		try {
 			const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
 			const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
@@ -111,6 +123,7 @@ export class Answerer {
 			}
 		} finally {
 			this.#answering.delete(record.key);
+			answeringHere.delete(here);
 		}
 	}
 

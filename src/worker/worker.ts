@@ -8,7 +8,7 @@ Answer entries are acked once handled; everything else is left in the inbox for 
 
 import { EventEmitter } from 'node:events';
 import { ackBatcher, Channel } from '../async-queue.js';
-import { errors, isMailboxError } from '../errors.js';
+import { errors, isMailboxError, outcomeMessages } from '../errors.js';
 import type { InboxEntry } from '../inbox/entry.js';
 import type { OperationOptions } from '../inbox/options.js';
 import type { InboxWatcher } from '../inbox/watch.js';
@@ -24,6 +24,7 @@ import {
 } from '../protocol/frame-builders.js';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import type { FrameInput } from '../protocol/frames.js';
+import { judgeProcess } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
 import {
@@ -32,6 +33,7 @@ import {
 	type PermissionOutcome,
 	type PlanOutcome,
 	refuseLeadCommand,
+	unansweredOutcome,
 } from './responses.js';
 import { Waits } from './waits.js';
 
@@ -168,6 +170,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		register: (settle: (outcome: T) => void) => PendingAnswer,
 	): Promise<T> {
 		await this.#start();
+		const gone = await this.#leadGone();
+		// Nobody would read it: answer at once rather than after the whole timeout.
+		if (gone !== undefined) return new Promise<T>((resolve) => unansweredOutcome(register(resolve), 'no-lead', gone));
 		return this.#waits.wait({
 			register,
 			send: (signal) => this.#send(frame, { signal }),
@@ -175,6 +180,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
 			timeoutMs: options.timeoutMs ?? (this.#options.timeoutMs as number),
 			signal: options.signal,
 		});
+	}
+
+	/**
+	Why the lead cannot answer, when the roster's recorded lead process is provably gone (same host, process dead);
+	`undefined` otherwise (no record, alive, or not judgeable from here: the request is sent and waits).
+	*/
+	async #leadGone(): Promise<string | undefined> {
+		const leader = this.#leaderName as string;
+		if (this.#options.leaderName !== undefined && this.#options.leaderName !== (await this.team.leaderName())) {
+			return undefined; // a lead of our own choosing: the roster's record says nothing about it
+		}
+		const lead = await this.team.leadProcess().catch(() => undefined);
+		return lead && judgeProcess(lead) === 'dead' ? outcomeMessages.noLead(leader, lead.pid) : undefined;
 	}
 
 	async #send(frame: FrameInput, options: OperationOptions): Promise<string> {
