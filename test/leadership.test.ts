@@ -234,6 +234,10 @@ describe('a worker whose lead is gone', () => {
 		expect(Date.now() - started).toBeLessThan(5_000);
 		expect(await worker.requestNetworkAccess('example.com')).toMatchObject({ allow: false, reason: 'no-lead' });
 		expect(await team.inbox('team-lead').read()).toEqual([]);
+		// A runner whose supervisor restarts the lead asks its workers to wait for the next one.
+		const patient = track(new Worker(team, { name: 'bob', timeoutMs: 300, waitForLead: true }));
+		expect(await patient.requestPermission(bash('ls'))).toMatchObject({ behavior: 'deny', reason: 'timeout' });
+		expect(await team.inbox('team-lead').read()).toHaveLength(1);
 	});
 
 	it('waits as usual when the lead lives, or runs on another host (not judgeable)', async () => {

@@ -19,6 +19,11 @@ export interface WorkerOptions {
 	timeoutMs?: number;
 	/** Poll the inbox instead of OS notifications (network file systems). @default false */
 	polling?: boolean;
+	/**
+	Send and wait even when the roster's recorded lead process is gone (a supervisor restarts the lead). Without it, such
+	a request ends at once as a denial with reason `no-lead`. @default false
+	*/
+	waitForLead?: boolean;
 }
 
 /** Per-call wait options. */

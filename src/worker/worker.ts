@@ -188,6 +188,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	*/
 	async #leadGone(): Promise<string | undefined> {
 		const leader = this.#leaderName as string;
+		if (this.#options.waitForLead) return undefined;
 		if (this.#options.leaderName !== undefined && this.#options.leaderName !== (await this.team.leaderName())) {
 			return undefined; // a lead of our own choosing: the roster's record says nothing about it
 		}
