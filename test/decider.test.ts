@@ -85,13 +85,15 @@ describe('Leader decide(): a runner decides in code on the fast path', () => {
 
 	it('comes after the policy rules (deny and allow), before its fallback and before a person', async () => {
 		const asked: string[] = [];
+		const said: DecideContext['policy'][] = [];
 		const { worker } = await startSwarm(async (team) => ({
 			policy: await Policy.forTeam(team, {
 				rules: { allow: ['Bash(ls:*)'], deny: ['Bash(rm:*)'] },
 				fallback: 'deny',
 			}),
-			decide: (request) => {
+			decide: (request, context) => {
 				asked.push(String(request.input['command']));
+				said.push(context.policy);
 				return request.input['command'] === 'make' ? { behavior: 'allow' } : undefined;
 			},
 		}));
@@ -101,6 +103,8 @@ describe('Leader decide(): a runner decides in code on the fast path', () => {
 		const fallback = await worker.requestPermission(bash('cargo build', 'toolu_4'));
 		expect(fallback).toMatchObject({ behavior: 'deny', message: expect.stringContaining('denied by default') });
 		expect(asked).toEqual(['make', 'cargo build']);
+		// What the policy said: its fallback deny, which stands when decide returns undefined.
+		expect(said[1]).toMatchObject({ behavior: 'deny', fallback: true });
 	});
 
 	it('undefined, a throw, a malformed or refused decision, and a timeout each fall through to a person (never an allow)', async () => {

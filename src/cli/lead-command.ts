@@ -51,7 +51,9 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	const { auto } = flags;
 	const decide: DecideFunction | undefined =
 		auto &&
-		((request) => {
+		((request, context) => {
+			// `--auto` answers what the policy leaves to a person; its `fallback: deny` stands.
+			if (context.policy?.behavior === 'deny') return undefined;
 			view.autoAnswering(request);
 			return auto === 'allow' ? { behavior: 'allow' } : { behavior: 'deny', message: AUTO_DENY_MESSAGE };
 		});

@@ -7,6 +7,7 @@ timeout or a malformed decision is reported and the request goes on to a person:
 
 import { errors } from '../errors.js';
 import type { PendingRecord } from '../journal/pending-store.js';
+import type { PolicyDecision } from '../policy/policy.js';
 import { type PermissionRequestFrame, type PermissionUpdate, validPermissionUpdates } from '../protocol/frames.js';
 import type { Team } from '../team/team.js';
 import { type AnswerDecision, hostOf } from './response.js';
@@ -41,6 +42,11 @@ export interface DecideContext {
 	team: Team;
 	/** The Leader's inbox name. */
 	leader: string;
+	/**
+	What the policy said, when it has one: `ask` (an ask rule, or no rule with the fallback `ask`) or the fallback
+	`deny` (no rule matched; `fallback: true`), which stands if the function returns `undefined`.
+	*/
+	policy: PolicyDecision | undefined;
 }
 
 /**
@@ -80,7 +86,7 @@ function isDecision(value: unknown): value is AnswerDecision {
 export class DecideRunner {
 	readonly #decide: DecideFunction;
 	readonly #timeoutMs: number;
-	readonly #context: Omit<DecideContext, 'signal'>;
+	readonly #context: Omit<DecideContext, 'signal' | 'policy'>;
 	readonly #onFailure: (error: unknown) => void;
 	readonly #running = new Set<AbortController>();
 	#closed = false;
@@ -88,7 +94,7 @@ export class DecideRunner {
 	constructor(
 		decide: DecideFunction,
 		timeoutMs: number,
-		context: Omit<DecideContext, 'signal'>,
+		context: Omit<DecideContext, 'signal' | 'policy'>,
 		onFailure: (error: unknown) => void,
 	) {
 		if (!(timeoutMs > 0)) throw errors.invalidArgument('decideTimeoutMs', 'a number of ms > 0', timeoutMs);
@@ -99,10 +105,15 @@ export class DecideRunner {
 	}
 
 	/** The decision for `record`, or `undefined` to ask a person (also after a failure, which is reported). */
-	async run(record: PendingRecord): Promise<AnswerDecision | undefined> {
+	async run(record: PendingRecord, policy?: PolicyDecision): Promise<AnswerDecision | undefined> {
 		if (this.#closed) return undefined;
 		const controller = new AbortController();
-		const context = { ...this.#context, signal: controller.signal };
+		const context: DecideContext = {
+			team: this.#context.team,
+			leader: this.#context.leader,
+			signal: controller.signal,
+			policy,
+		};
 		let result: ReturnType<DecideFunction>;
 		try {
 			result = this.#decide(decideRequestOf(record), context);
@@ -110,7 +121,8 @@ export class DecideRunner {
 			return this.#failed(record, `it threw: ${describe(error)}`, error);
 		}
 		// A synchronous answer needs no deadline: the fast path pays for no timer.
-		if (!(result instanceof Promise)) return this.#checked(record, result);
+		if (typeof (result as PromiseLike<unknown> | undefined)?.then !== 'function') return this.#checked(record, result);
+		const pending = Promise.resolve(result);
 		this.#running.add(controller);
 		let timer: NodeJS.Timeout | undefined;
 		const deadline = new Promise<'timeout'>((resolve) => {
@@ -120,7 +132,7 @@ export class DecideRunner {
 			controller.signal.addEventListener('abort', () => resolve('closed'), { once: true }),
 		);
 		try {
-			const outcome = await Promise.race([result, deadline, closed]);
+			const outcome = await Promise.race([pending, deadline, closed]);
 			if (outcome === 'timeout') {
 				controller.abort(errors.timeout('decide', this.#timeoutMs));
 				return this.#failed(record, `it did not answer within ${this.#timeoutMs} ms (decideTimeoutMs)`);
@@ -132,7 +144,7 @@ export class DecideRunner {
 		} finally {
 			clearTimeout(timer);
 			this.#running.delete(controller);
-			result.catch(() => {}); // a late rejection after the deadline is not unhandled
+			pending.catch(() => {}); // a late rejection after the deadline is not unhandled
 		}
 	}
 

@@ -10,7 +10,7 @@ import type { InboxEntry } from '../inbox/entry.js';
 import type { DecidedBy } from '../journal/audit-log.js';
 import { type PendingRecord, PendingStore } from '../journal/pending-store.js';
 import { isValidHost } from '../policy/host-pattern.js';
-import type { Policy } from '../policy/policy.js';
+import type { Policy, PolicyDecision } from '../policy/policy.js';
 import { parseFrame } from '../protocol/frame-codec.js';
 import type { PermissionRequestFrame } from '../protocol/frames.js';
 import type { Team } from '../team/team.js';
@@ -58,31 +58,36 @@ export function classifyEntry(entry: InboxEntry, receivedAt = Date.now()): Intak
 	return { kind: 'request', record: { version: 1, key, kind, requestId, worker: entry.from, receivedAt, frame } };
 }
 
-/** The policy's (or validation's) decision on a request, or `undefined` when a person must decide. */
+/**
+What validation and the policy say about a request: a `verdict` when they decide it (a fallback deny included, marked
+`fallback`), and the policy's own decision (an `ask`, or the fallback) for a decide function to see.
+*/
 export async function verdictFor(
 	team: Team,
 	policy: Policy | undefined,
 	record: PendingRecord,
-): Promise<Verdict | undefined> {
+): Promise<{ verdict?: Verdict; policy?: PolicyDecision }> {
 	if (record.kind === 'sandbox' && !isValidHost(hostOf(record))) {
 		const message = `Network access refused: ${JSON.stringify(hostOf(record))} is not one valid host name.`;
-		return { decision: { behavior: 'deny', message }, decidedBy: 'validation' };
+		return { verdict: { decision: { behavior: 'deny', message }, decidedBy: 'validation' } };
 	}
-	if (!policy) return undefined;
+	if (!policy) return {};
 	await policy.refresh();
 	const frame = record.frame as PermissionRequestFrame;
-	const verdict =
+	const decided =
 		record.kind === 'sandbox'
 			? policy.decideHost(hostOf(record), record.worker)
 			: policy.decideTool(frame.tool_name, frame.input, await workerContext(team, record.worker), record.worker);
-	const fallback = verdict.fallback === true;
-	if (verdict.behavior === 'allow')
-		return { decision: { behavior: 'allow' }, decidedBy: 'policy', note: verdict.reason, fallback };
-	if (verdict.behavior === 'deny') {
-		const decision = { behavior: 'deny' as const, message: verdict.reason };
-		return { decision, decidedBy: 'policy', note: verdict.reason, fallback };
+	const note = decided.reason;
+	const fallback = decided.fallback === true;
+	if (decided.behavior === 'allow') {
+		return { verdict: { decision: { behavior: 'allow' }, decidedBy: 'policy', note, fallback }, policy: decided };
 	}
-	return undefined;
+	if (decided.behavior === 'deny') {
+		const decision = { behavior: 'deny' as const, message: note };
+		return { verdict: { decision, decidedBy: 'policy', note, fallback }, policy: decided };
+	}
+	return { policy: decided };
 }
 
 /** What a {@link Decider} works with. */
@@ -110,9 +115,9 @@ export class Decider {
 	/** Validation and the policy's rules, then the decide function, then the policy's fallback; `undefined`: ask. */
 	async #verdict(record: PendingRecord): Promise<Verdict | undefined> {
 		const { team, policy, decide } = this.#parts;
-		const verdict = await verdictFor(team, policy, record);
+		const { verdict, policy: said } = await verdictFor(team, policy, record);
 		if (!decide || (verdict && !verdict.fallback)) return verdict;
-		const decision = await decide.runner.run(record);
+		const decision = await decide.runner.run(record, said);
 		return decision ? { decision, decidedBy: decide.name } : verdict;
 	}
 
