@@ -18,7 +18,7 @@ import type { InboxWatcher } from '../inbox/watch.js';
 import { AuditLog, type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import { PendingStore } from '../journal/pending-store.js';
 import { hostOfSpace, type ProcessClaim, parseProcessClaim } from '../team/lead-process.js';
-import type { Team } from '../team/team.js';
+import type { LeadClaim, Team } from '../team/team.js';
 import { Answerer } from './answer.js';
 import { AskDesk } from './asks.js';
 import { DecideRunner } from './decide.js';
@@ -29,6 +29,7 @@ import {
 	CLAIM_LEASE_MS,
 	type LeaderEvents,
 	type LeaderOptions,
+	type LeadTakeover,
 	MAX_CONCURRENT_INTAKE,
 	REPORTED_MEMORY,
 } from './options.js';
@@ -346,7 +347,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	static readonly listPending: typeof listJournal = listJournal;
 }
 
-function takeoverOf(team: Team, replaced: NonNullable<Awaited<ReturnType<Team['claimLead']>>['replaced']>) {
+/** The `takeover` event for a replaced claim, with a sentence for a log. */
+function takeoverOf(team: Team, replaced: NonNullable<LeadClaim['replaced']>): LeadTakeover {
 	const previous = parseProcessClaim(replaced.previous);
 	const holder = previous ? `process ${previous.pid} on ${hostOfSpace(previous.pidSpace)}` : 'a malformed leadProcess';
 	const why = { dead: 'is gone', unknown: 'cannot be judged from here', alive: 'was alive (takeover forced)' }[
