@@ -16,7 +16,6 @@ import { Policy } from '../policy/policy.js';
 import { frameTypeOf } from '../protocol/frame-codec.js';
 import { globalOptions, openTeam, stopSignal } from './context.js';
 import { LeadEvents } from './lead-events.js';
-import { LeadScreen } from './lead-screen.js';
 import type { LeadView } from './lead-view.js';
 import { loadPolicyFile } from './policy-file.js';
 import { loadSigner } from './signing-key.js';
@@ -47,7 +46,8 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	const policy = await Policy.forTeam(team, policyOptions);
 	const interactive =
 		!globalOptions(self).json && flags.auto === undefined && process.stdin.isTTY && process.stdout.isTTY;
-	const view: LeadView = interactive ? new LeadScreen() : new LeadEvents();
+	// The prompt library loads only for the screen.
+	const view: LeadView = interactive ? new (await import('./lead-screen.js')).LeadScreen() : new LeadEvents();
 	const { auto } = flags;
 	const decide: DecideFunction | undefined =
 		auto &&
