@@ -7,6 +7,7 @@ import { encodeFrame } from '../src/protocol/frame-codec.js';
 import { Team } from '../src/team/team.js';
 import { Worker } from '../src/worker/worker.js';
 import { runCli, startLead } from './helpers/cli.js';
+import { PtySession } from './helpers/pty.js';
 import { bash, track, until } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -66,6 +67,22 @@ describe('cli: lead shows what teammates say', () => {
 		await lead.nextEvent((event) => event['event'] === 'message' && event['type'] === 'shutdown_approved', 'frame');
 		expect(await team.inbox('team-lead').read()).toHaveLength(1);
 		expect((await lead.stop('SIGTERM')).code).toBe(0);
+	});
+});
+
+describe('cli: lead on a terminal shows what teammates say', () => {
+	it('shows an idle notification and a plain message on the screen, then acks them', async () => {
+		const root = await teamRoot();
+		const team = await Team.open('alpha', { root });
+		const screen = new PtySession(['--root', root, 'lead', 'alpha']);
+		await screen.waitFor('Waiting for permission requests');
+		const mark = screen.mark();
+		const worker = track(new Worker(team, { name: 'bob' }));
+		await worker.sendIdleNotification({ summary: 'waiting for review' });
+		await screen.waitFor('✉ bob is idle (available): waiting for review', mark);
+		await runCli(['send', 'alpha', 'team-lead', 'done \u001b[31mred', '--from', 'ann'], { root });
+		await screen.waitFor('✉ ann: done \\u{1b}[31mred', mark); // shown escaped: it cannot drive the terminal
+		await until(async () => (await team.inbox('team-lead').read()).length === 0, 'the lead inbox emptied');
 	});
 });
 
