@@ -240,6 +240,18 @@ describe('a worker whose lead is gone', () => {
 		expect(await team.inbox('team-lead').read()).toHaveLength(1);
 	});
 
+	it("ends a waiting request as 'no-lead' when the lead dies meanwhile", async () => {
+		const { root, team } = await newTeam();
+		const { child } = await holder(root);
+		const worker = track(new Worker(team, { name: 'ann', timeoutMs: 60_000 }));
+		const outcome = worker.requestPermission(bash('ls'));
+		await until(async () => (await Leader.listPending(team)).length === 1, 'the request journaled');
+		child.kill('SIGKILL');
+		await exited(child);
+		const ended = await within(outcome, 'the no-lead outcome', 10_000);
+		expect(ended).toMatchObject({ behavior: 'deny', reason: 'no-lead' });
+	});
+
 	it('waits as usual when the lead lives, or runs on another host (not judgeable)', async () => {
 		const { root, team } = await newTeam();
 		await team.updateConfig((config) => {

@@ -24,7 +24,8 @@ import {
 } from '../protocol/frame-builders.js';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import type { FrameInput } from '../protocol/frames.js';
-import { judgeProcess } from '../team/lead-process.js';
+import { leaderNameOf } from '../team/config.js';
+import { judgeProcess, parseProcessClaim } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
 import {
@@ -38,6 +39,9 @@ import {
 import { Waits } from './waits.js';
 
 export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
+
+/** How often waiting asks look at the recorded lead process, in ms. */
+const LEAD_CHECK_MS = 2_000;
 
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -53,6 +57,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	);
 	#leaderName: string | undefined;
 	#color: string | undefined;
+	#leadCheck: NodeJS.Timeout | undefined;
 	#watcher: InboxWatcher | undefined;
 	#loop: Promise<void> | undefined;
 	#started: Promise<void> | undefined;
@@ -173,6 +178,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		const gone = await this.#leadGone();
 		// Nobody would read it: answer at once rather than after the whole timeout.
 		if (gone !== undefined) return new Promise<T>((resolve) => unansweredOutcome(register(resolve), 'no-lead', gone));
+		this.#watchLead();
 		return this.#waits.wait({
 			register,
 			send: (signal) => this.#send(frame, { signal }),
@@ -182,6 +188,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		});
 	}
 
+	/** While asks wait, look at the recorded lead now and then: one that dies meanwhile ends them as `no-lead`. */
+	#watchLead(): void {
+		if (this.#leadCheck || this.#options.waitForLead) return;
+		this.#leadCheck = setInterval(() => {
+			if (this.#waits.size === 0 || this.#closed) {
+				clearInterval(this.#leadCheck);
+				this.#leadCheck = undefined;
+				return;
+			}
+			void this.#leadGone().then((gone) => gone !== undefined && this.#waits.endAll('no-lead', gone));
+		}, LEAD_CHECK_MS);
+		this.#leadCheck.unref();
+	}
+
 	/**
 	Why the lead cannot answer, when the roster's recorded lead process is provably gone (same host, process dead);
 	`undefined` otherwise (no record, alive, or not judgeable from here: the request is sent and waits).
@@ -189,11 +209,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	async #leadGone(): Promise<string | undefined> {
 		const leader = this.#leaderName as string;
 		if (this.#options.waitForLead) return undefined;
-		if (this.#options.leaderName !== undefined && this.#options.leaderName !== (await this.team.leaderName())) {
-			return undefined; // a lead of our own choosing: the roster's record says nothing about it
+		try {
+			const config = await this.team.readConfig();
+			// A lead of our own choosing: the roster's record says nothing about it.
+			if (this.#options.leaderName !== undefined && this.#options.leaderName !== leaderNameOf(config)) return undefined;
+			const lead = parseProcessClaim(config.leadProcess);
+			return lead && judgeProcess(lead) === 'dead' ? outcomeMessages.noLead(leader, lead.pid) : undefined;
+		} catch {
+			return undefined; // an unreadable roster proves nothing: the request is sent and waits
 		}
-		const lead = await this.team.leadProcess().catch(() => undefined);
-		return lead && judgeProcess(lead) === 'dead' ? outcomeMessages.noLead(leader, lead.pid) : undefined;
 	}
 
 	async #send(frame: FrameInput, options: OperationOptions): Promise<string> {
@@ -253,6 +277,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	async close(): Promise<void> {
 		if (this.#closed) return;
 		this.#closed = true;
+		clearInterval(this.#leadCheck);
 		this.#waits.closeAll();
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();
