@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { approveCommand, denyCommand, pendingCommand } from './answer-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { hookCommand } from './hook-command.js';
 import { leadCommand } from './lead-command.js';
 import { mcpPermissionServerCommand } from './mcp-command.js';
 import { inboxCommand, sendCommand } from './message-commands.js';
@@ -29,6 +30,7 @@ const commands: (() => Command)[] = [
 	doctorCommand,
 	schemaCommand,
 	mcpPermissionServerCommand,
+	hookCommand,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
