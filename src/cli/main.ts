@@ -7,6 +7,7 @@ arguments, calls the library, and prints. Adding a command is one import plus on
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { approveCommand, denyCommand, pendingCommand } from './answer-commands.js';
+import { configCommand } from './config-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { hookCommand } from './hook-command.js';
 import { leadCommand } from './lead-command.js';
@@ -31,6 +32,7 @@ const commands: (() => Command)[] = [
 	schemaCommand,
 	mcpPermissionServerCommand,
 	hookCommand,
+	configCommand,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
