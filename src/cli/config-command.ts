@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { assertAddressableName } from '../team/paths.js';
 import { openTeam, parseMs } from './context.js';
-import { writeJson } from './output.js';
 
 /** The worker's wait when `--timeout` is not given (the `hook` and `mcp-permission-server` default). */
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -33,6 +32,11 @@ export function cliInvocation(): string[] {
 /** `word` as one POSIX shell word (Claude Code runs a command hook through the shell). */
 export function shellQuote(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Pretty-printed: it is read and pasted by people. */
+function printConfig(value: unknown): void {
+	process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 interface ConfigFlags {
@@ -73,14 +77,14 @@ async function printHooks(flags: HookConfigFlags, self: Command): Promise<void> 
 		timeout: Math.ceil(timeoutMs / 1000) + HOOK_TIMEOUT_MARGIN_S,
 	};
 	const events = flags.event === 'both' ? ['PermissionRequest', 'PreToolUse'] : [flags.event];
-	writeJson({ hooks: Object.fromEntries(events.map((event) => [event, [{ matcher: '*', hooks: [handler] }]])) });
+	printConfig({ hooks: Object.fromEntries(events.map((event) => [event, [{ matcher: '*', hooks: [handler] }]])) });
 }
 
 async function printMcp(flags: McpConfigFlags, self: Command): Promise<void> {
 	const { root, workerArgs } = await resolveCommon(flags, self);
 	const [command, ...cli] = cliInvocation() as [string, ...string[]];
 	const args = [...cli, '--root', root, 'mcp-permission-server', ...workerArgs];
-	writeJson({ mcpServers: { [flags.name]: { type: 'stdio', command, args } } });
+	printConfig({ mcpServers: { [flags.name]: { type: 'stdio', command, args } } });
 	const tool = `mcp__${flags.name}__permission_prompt`;
 	if (process.stderr.isTTY)
 		process.stderr.write(`Use it with: claude --mcp-config <file> --permission-prompt-tool ${tool}\n`);
