@@ -93,12 +93,12 @@ function outputOf(result: CliResult): { hookSpecificOutput: Record<string, unkno
 	return jsonOf(result) as { hookSpecificOutput: Record<string, unknown> };
 }
 
-describe('hook: decisions from a running lead', () => {
+describe('hook: decisions from a running lead', { timeout: 120_000 }, () => {
 	it('PreToolUse: a person approves with an edited input from another process; the hook allows with updatedInput', async () => {
 		const root = await team();
 		const { lead } = await startLead(root, []);
 		const run = hook(root, preToolUse('Bash', { command: 'npm test' }, 'toolu_edit_1'), ['--timeout', '30000']);
-		const request = await lead.nextEvent((event) => event['event'] === 'request', 'the hook request');
+		const request = await lead.nextEvent((event) => event['event'] === 'request', 'the hook request', 45_000);
 		expect(request).toMatchObject({
 			worker: 'ann',
 			toolName: 'Bash',
@@ -139,6 +139,7 @@ describe('hook: decisions from a running lead', () => {
 		const request = await lead.nextEvent(
 			(event) => event['event'] === 'request' && (event['input'] as { command?: string }).command === 'git push',
 			'the git push request',
+			45_000,
 		);
 		expect(request['toolUseId']).toMatch(/^toolu_hook_/); // PermissionRequest carries no tool_use_id
 		const message = 'No pushes today: open a PR instead.';
@@ -170,6 +171,7 @@ describe('hook: decisions from a running lead', () => {
 				lead.nextEvent(
 					(event) => event['event'] === 'request' && (event['input'] as { command?: string }).command === command,
 					command,
+					45_000,
 				),
 			),
 		);
@@ -185,7 +187,7 @@ describe('hook: decisions from a running lead', () => {
 	});
 });
 
-describe('hook: no answer in time', () => {
+describe('hook: no answer in time', { timeout: 120_000 }, () => {
 	it('denies naming the wait, or with --on-timeout ask leaves the decision to Claude Code', async () => {
 		const root = await team(); // nobody leads
 		const flags = ['--timeout', '700'];
@@ -206,7 +208,7 @@ describe('hook: no answer in time', () => {
 	});
 });
 
-describe('hook: local policy', () => {
+describe('hook: local policy', { timeout: 120_000 }, () => {
 	it('decides matching calls without reaching the lead; the rest go to the lead', async () => {
 		const root = await team(); // nobody leads: an ask would time out
 		const policy = policyFile(root, { allow: ['Read', 'Grep'], deny: ['Bash(rm:*)'] });
@@ -237,7 +239,7 @@ describe('hook: local policy', () => {
 	});
 });
 
-describe('hook: bad input and setup', () => {
+describe('hook: bad input and setup', { timeout: 120_000 }, () => {
 	it('stdin that is not a hook input takes the error path: exit 2, one line on stderr, nothing on stdout', async () => {
 		const root = await team();
 		for (const stdin of ['garbage', '', '[1,2]', '{"tool_name":"Bash"}']) {
@@ -282,7 +284,7 @@ describe('hook: bad input and setup', () => {
 	});
 });
 
-describe('config', () => {
+describe('config', { timeout: 120_000 }, () => {
 	it('hooks: valid JSON for both events whose command, run by the shell from elsewhere, asks the lead', async () => {
 		const root = await team();
 		const policy = policyFile(root, { allow: ['Read'] });

@@ -63,7 +63,7 @@ function rawPost(url: string, headers: Record<string, string>): Promise<number> 
 	});
 }
 
-describe('mcp-permission-server --http', () => {
+describe('mcp-permission-server --http', { timeout: 120_000 }, () => {
 	it('a client with the printed token gets allow and deny from the lead; its printed config matches', async () => {
 		const { listening } = await setUp();
 		expect(listening.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);

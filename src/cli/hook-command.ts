@@ -60,7 +60,10 @@ class HookRun {
 				const message = `The ${parsed.event} hook input is not valid (${parsed.problem}), so the call was denied.`;
 				return this.answer({ behavior: 'deny', message });
 			}
-			this.answer(await decide(parsed.input, flags, self.optsWithGlobals<{ root?: string }>().root));
+			const cleanup: Promise<unknown>[] = [];
+			const root = self.optsWithGlobals<{ root?: string }>().root;
+			this.answer(await decide(parsed.input, flags, root, (closing) => cleanup.push(closing)));
+			await Promise.allSettled(cleanup);
 		} catch (error) {
 			this.fail(error);
 		}
@@ -137,13 +140,18 @@ function parseTimeout(text: string): number {
 }
 
 /** The local policy's decision, else the lead's. */
-async function decide(input: HookInput, flags: HookFlags, root: string | undefined): Promise<HookDecision> {
+async function decide(
+	input: HookInput,
+	flags: HookFlags,
+	root: string | undefined,
+	later: (closing: Promise<unknown>) => void,
+): Promise<HookDecision> {
 	const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
 	if (flags.policy !== undefined) {
 		const local = await decideLocally(input, flags.policy);
 		if (local) return local;
 	}
-	return askTheLead(input, flags, root, timeoutMs);
+	return askTheLead(input, flags, root, timeoutMs, later);
 }
 
 /** `--policy`: a matching allow or deny rule (or `fallback: "deny"`) decides here; anything else goes to the lead. */
@@ -164,12 +172,13 @@ async function decideLocally(input: HookInput, file: string): Promise<HookDecisi
 	return undefined;
 }
 
-/** Ask the lead as the worker `--as`; the mailbox is loaded only now. */
+/** Ask the lead as the worker `--as`; the mailbox is loaded only now. The worker's closing is handed to `later`. */
 async function askTheLead(
 	input: HookInput,
 	flags: HookFlags,
 	root: string | undefined,
 	timeoutMs: number | undefined,
+	later: (closing: Promise<unknown>) => void,
 ): Promise<HookDecision> {
 	const [{ Team }, { Worker }, { LeadVerifier }, { askLead }, { validPermissionUpdates }] = await Promise.all([
 		import('../team/team.js'),
@@ -202,7 +211,8 @@ async function askTheLead(
 		const outcome = await askLead(worker, ask, {});
 		return decisionFromOutcome(outcome, { input: input.tool_input, onTimeout: flags.onTimeout });
 	} finally {
-		await worker.close();
+		// Closing acks the answer; the decision is printed first, so a slow inbox lock cannot hold it back.
+		later(worker.close());
 	}
 }
 
