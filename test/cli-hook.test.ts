@@ -12,6 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { describe, expect, it } from 'vitest';
 import { createPermissionResponse } from '../src/protocol/frame-builders.js';
 import { encodeFrame } from '../src/protocol/frame-codec.js';
+import { createLeadKeyPair } from '../src/protocol/signing.js';
 import { Team } from '../src/team/team.js';
 import { type CliResult, cliArgs, jsonOf, runCli, startLead } from './helpers/cli.js';
 import { repoRoot } from './helpers/fork.js';
@@ -184,6 +185,24 @@ describe('hook: decisions from a running lead', { timeout: 120_000 }, () => {
 		expect(results.map((result) => outputOf(result).hookSpecificOutput['updatedInput'])).toEqual(
 			commands.map((command) => ({ command })),
 		);
+	});
+	it('--lead-verify-key: an answer signed with the matching key allows; under another key it is a deny', async () => {
+		const root = await team();
+		const keys = createLeadKeyPair();
+		const keyFile = path.join(root, 'lead-key.pem');
+		writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+		await startLead(root, ['--auto', 'allow', '--signing-key', keyFile]);
+		const [matching, other] = await Promise.all([
+			hook(root, preToolUse('Bash', { command: 'ls' }, 'toolu_sig_1'), ['--lead-verify-key', keys.verifyKey]),
+			hook(root, preToolUse('Bash', { command: 'pwd' }, 'toolu_sig_2'), [
+				'--lead-verify-key',
+				createLeadKeyPair().verifyKey,
+			]),
+		]);
+		expect(outputOf(matching).hookSpecificOutput).toMatchObject({ permissionDecision: 'allow' });
+		const refused = outputOf(other).hookSpecificOutput;
+		expect(refused).toMatchObject({ permissionDecision: 'deny' });
+		expect(refused['permissionDecisionReason']).toContain('could not be verified');
 	});
 });
 
