@@ -1,7 +1,6 @@
 /**
 The `swarm-mailbox/mcp` entry point: the MCP permission-prompt server (stdio, or Streamable HTTP on 127.0.0.1). Kept out
-of the main entry so that
-importing the library does not load the MCP SDK.
+of the main entry so that importing the library does not load the MCP SDK.
 */
 
 export type {
