@@ -1,21 +1,22 @@
 /**
 The hook with the real Claude Code client (2.1.330, `claude -p`, offline against a mock of the Messages API): the
 `settings.json` that `config hooks` prints is installed in a project, the mock makes the model call Bash once, and the
-`tool_result` Claude Code sends back shows what happened to the call. A real `lead` process answers.
+`tool_result` Claude Code sends back shows what happened to the call. A real `lead` process answers. Also the MCP
+permission-prompt tool over HTTP, with the config `mcp-permission-server --http` prints.
 
 The client comes from `$CLAUDE_CODE_BIN`, else `~/.cache/swarm-mailbox/claude-code-2.1.330/claude` (`.ci/run` puts it
 there). Without it the tests fail under CI and are skipped, with the reason printed, elsewhere.
 */
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Team } from '../src/team/team.js';
-import { jsonOf, runCli, startLead } from './helpers/cli.js';
+import { jsonOf, runCli, startCli, startLead } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 
 const claude =
@@ -122,8 +123,13 @@ async function setUp(event: 'PermissionRequest' | 'PreToolUse', command: string,
 	return { root, project, lead, mock, baseUrl: await mock.start() };
 }
 
-/** `claude -p` in `project`, offline, with a clean environment; resolves when it exits. */
-function runClaude(project: string, baseUrl: string): Promise<{ code: number | null; output: string }> {
+/** `claude -p` in `project`, offline, with a clean environment (plus `extraEnv`); resolves when it exits. */
+function runClaude(
+	project: string,
+	baseUrl: string,
+	extraArgs: string[] = [],
+	extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
 	const config = tempDir('claude-config-');
 	const home = tempDir('claude-home-');
 	writeFileSync(
@@ -142,8 +148,9 @@ function runClaude(project: string, baseUrl: string): Promise<{ code: number | n
 		ANTHROPIC_API_KEY: API_KEY,
 		CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
 		DISABLE_AUTOUPDATER: '1',
+		...extraEnv,
 	};
-	const child = spawn(claude, ['-p', 'run the command', '--permission-mode', 'default'], {
+	const child = spawn(claude, ['-p', 'run the command', '--permission-mode', 'default', ...extraArgs], {
 		cwd: project,
 		env,
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -225,6 +232,26 @@ describe.skipIf(!present && process.env['CI'] !== 'true')(
 			expect(mock.results).toEqual([expect.objectContaining({ content: 'ran', is_error: false })]);
 			expect(existsSync(path.join(project, 'allowed-file'))).toBe(true);
 			expect(existsSync(path.join(project, 'original-file'))).toBe(false);
+		});
+
+		it('MCP over HTTP: the printed config (token from the environment) serves --permission-prompt-tool', async () => {
+			const token = 'a-token-the-user-chose-0123456789';
+			const { root, project, mock, baseUrl } = await setUp('PreToolUse', 'touch prompted-file && echo ran', [
+				'--auto',
+				'allow',
+			]);
+			rmSync(path.join(project, '.claude', 'settings.json')); // no hooks: the prompt tool asks here
+			const args = ['mcp-permission-server', '--http', '--team', 'alpha', '--as', 'ann', '--timeout', '40000'];
+			const server = startCli(args, { root, env: { SWARM_MAILBOX_MCP_TOKEN: token } });
+			const listening = await server.nextEvent((event) => event['event'] === 'listening', 'listening', 60_000);
+			const mcpConfig = path.join(project, 'mcp.json');
+			writeFileSync(mcpConfig, JSON.stringify(listening['mcpConfig']));
+			const prompt = ['--mcp-config', mcpConfig, '--permission-prompt-tool', 'mcp__swarm-mailbox__permission_prompt'];
+			const { code, output } = await runClaude(project, baseUrl, prompt, { SWARM_MAILBOX_MCP_TOKEN: token });
+			expect(code, output).toBe(0);
+			expect(mock.results).toEqual([expect.objectContaining({ content: 'ran', is_error: false })]);
+			expect(existsSync(path.join(project, 'prompted-file'))).toBe(true);
+			await server.stop();
 		});
 	},
 );
