@@ -3,14 +3,10 @@ The `swarm-mailbox/mcp` entry point: the MCP permission-prompt server (stdio, or
 of the main entry so that importing the library does not load the MCP SDK.
 */
 
-export type {
-	PermissionPromptServerOptions,
-	ServePermissionPromptHttpOptions,
-	ServePermissionPromptOptions,
-} from './adapters/mcp-permission-server.js';
+export { type ServePermissionPromptHttpOptions, servePermissionPromptHttp } from './adapters/mcp-permission-http.js';
+export type { PermissionPromptServerOptions, ServePermissionPromptOptions } from './adapters/mcp-permission-server.js';
 export {
 	createPermissionPromptServer,
 	PERMISSION_PROMPT_TOOL,
 	servePermissionPrompt,
-	servePermissionPromptHttp,
 } from './adapters/mcp-permission-server.js';

@@ -61,7 +61,7 @@ async function runServer(flags: McpFlags, self: Command): Promise<void> {
 	}
 	const port = flags.port === undefined ? 0 : parsePort(flags.port);
 	const token = await givenToken(flags);
-	const { servePermissionPromptHttp } = await import('../adapters/mcp-permission-server.js');
+	const { servePermissionPromptHttp } = await import('../adapters/mcp-permission-http.js');
 	await servePermissionPromptHttp({
 		...common,
 		port,
