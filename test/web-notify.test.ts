@@ -18,6 +18,7 @@ interface Received {
 /** An HTTP server that records JSON POSTs; `failFirst` requests get a 503 first. */
 async function fakeService(failFirst = 0) {
 	const received: Received[] = [];
+	const service = { received, hits: 0, url: '' };
 	let failures = failFirst;
 	const server = http.createServer((request, response) => {
 		let text = '';
@@ -25,6 +26,7 @@ async function fakeService(failFirst = 0) {
 			text += chunk;
 		});
 		request.on('end', () => {
+			service.hits++;
 			if (failures > 0) {
 				failures--;
 				response.writeHead(503).end();
@@ -37,7 +39,8 @@ async function fakeService(failFirst = 0) {
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
 	track({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-	return { received, url: `http://127.0.0.1:${port}` };
+	service.url = `http://127.0.0.1:${port}`;
+	return service;
 }
 
 /** POST to an action URL the way the ntfy app does when its button is pressed: no cookie, no Origin. */
@@ -134,8 +137,9 @@ describe('push notifications', () => {
 		);
 		const reports = collect<NotificationReport>(page, 'notification');
 		const outcome = worker.requestPermission(bash('ls', 'toolu_1'));
-		// The request is answerable at once, whatever the notifications are doing.
-		await until(async () => (await leader.pending()).length === 1, 'the request waiting');
+		// Answerable while the deliveries are failing and waiting to retry.
+		await until(() => flaky.hits === 1, 'the first attempt');
+		expect(reports).toEqual([]);
 		await (await leader.pending())[0]!.approve();
 		await outcome;
 		await until(() => reports.length === 2, 'both delivery reports');
@@ -146,5 +150,23 @@ describe('push notifications', () => {
 		expect(failed).toMatchObject({ ok: false, attempts: 3 });
 		expect(failed.error?.code).toBe('IO');
 		expect(failed.error?.message).toContain('Could not notify http://127.0.0.1:9');
+	});
+
+	it('does not push a request answered at once (by --auto, or at the screen)', async () => {
+		const hook = await fakeService();
+		const { leader, worker } = await startSwarm();
+		const screen = leader.requests();
+		const page = track(await serveApprovalPage(leader, { notify: [`${hook.url}/hook`] }));
+		const reports = collect<NotificationReport>(page, 'notification');
+		const quick = worker.requestPermission(bash('pwd', 'toolu_1'));
+		await (await screen.next()).value!.approve({ decidedBy: 'auto' });
+		await quick;
+		const slow = worker.requestPermission(bash('whoami', 'toolu_2'));
+		const waiting = (await screen.next()).value!;
+		await until(() => reports.length === 1, 'the waiting request pushed');
+		expect(hook.received.map((item) => item.body['preview'])).toEqual(['whoami']);
+		await waiting.approve();
+		await slow;
+		await screen.return?.();
 	});
 });

@@ -51,6 +51,8 @@ export interface RouteContext {
 	hosts: ReadonlySet<string>;
 	answer: Answer;
 	title: string;
+	/** Mark the session cookie `Secure` (the page is reached over https, through a proxy). */
+	secureCookie: boolean;
 	signal: AbortSignal;
 	onFailure: (error: unknown) => void;
 }
@@ -95,7 +97,12 @@ export function createRoutes(context: RouteContext): Hono {
 		if (gate.throttled()) return c.text('Too many failed logins; wait a minute.', 429);
 		const session = gate.login(c.req.query('token'));
 		if (!session) return c.text('Wrong or missing login token.', 401);
-		setCookie(c, SESSION_COOKIE, session, { httpOnly: true, sameSite: 'Strict', path: '/' });
+		setCookie(c, SESSION_COOKIE, session, {
+			httpOnly: true,
+			sameSite: 'Strict',
+			path: '/',
+			secure: context.secureCookie,
+		});
 		return c.redirect('/', 303);
 	});
 

@@ -19,6 +19,8 @@ import { allowedHosts, LoginGate } from './security.js';
 export type { ApprovalPageEvents, ApprovalPageOptions, NotificationReport } from './options.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** A request still waiting this long after it arrived is pushed to the `notify` targets. */
+const NOTIFY_AFTER_MS = 250;
 
 /** A served approval page. */
 export class ApprovalPage extends EventEmitter<ApprovalPageEvents> {
@@ -105,8 +107,13 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 	let base = '';
 
 	const notify = (request: PendingRequest) => {
-		if (targets.length === 0 || !page) return;
-		const target = page;
+		if (targets.length === 0 || stop.signal.aborted) return;
+		// One answered at once (by `--auto`, or a person already at the screen) needs no push.
+		setTimeout(() => {
+			if (page && board.get(request.key) && !stop.signal.aborted) push(page, request);
+		}, NOTIFY_AFTER_MS).unref();
+	};
+	const push = (target: ApprovalPage, request: PendingRequest) => {
 		const pageUrl = `${base}/#${encodeURIComponent(request.key)}`;
 		for (const notifyTo of targets) {
 			// Each target gets its own tokens: a leaked webhook payload cannot press the ntfy buttons.
@@ -169,6 +176,7 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 		hosts,
 		answer,
 		title: options.title ?? leader.team.name,
+		secureCookie: options.publicUrl?.startsWith('https:') === true,
 		signal: stop.signal,
 		onFailure: (error) => page?.emit('failure', isMailboxError(error) ? error : errors.io('serve', 'the page', error)),
 	});
