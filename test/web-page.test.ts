@@ -144,6 +144,15 @@ describe.runIf(browserTests)('approval page in a browser', () => {
 		await tab.locator('#empty').waitFor();
 	});
 
+	it('shows a network request by its host (no Edit) and approves it', async () => {
+		const outcome = bob.network('registry.npmjs.org');
+		const request = card('network: registry.npmjs.org');
+		await request.waitFor();
+		await expect(request.locator('.actions .edit').isHidden()).resolves.toBe(true);
+		await request.locator('.actions .approve').click();
+		expect(await outcome).toMatchObject({ allow: true, host: 'registry.npmjs.org' });
+	});
+
 	it('an answer given elsewhere (the terminal screen, through the same Leader) leaves the page', async () => {
 		const screen = leader.requests();
 		const outcome = ann.ask(bash('ls -la'));

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import type { PermissionOutcome } from '../../src/worker/responses.js';
+import type { NetworkOutcome, PermissionOutcome } from '../../src/worker/responses.js';
 import type { PermissionAsk } from '../../src/worker/worker.js';
 import { forkFixture, repoRoot } from './fork.js';
 
@@ -49,6 +49,14 @@ export class WorkerProcess {
 		return new Promise((resolve) => {
 			this.#outcomes.set(ask.toolUseId, resolve);
 			this.child.send({ kind: 'ask', ask });
+		});
+	}
+
+	/** Ask for sandbox network access to `host`. */
+	network(host: string): Promise<NetworkOutcome> {
+		return new Promise((resolve) => {
+			this.#outcomes.set(host, resolve as never);
+			this.child.send({ kind: 'network', host });
 		});
 	}
 
