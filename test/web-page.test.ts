@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
 import { Leader } from '../src/leader/leader.js';
 import { Policy } from '../src/policy/policy.js';
+import { createPermissionRequest } from '../src/protocol/frame-builders.js';
+import { encodeFrame } from '../src/protocol/frame-codec.js';
 import { Team } from '../src/team/team.js';
 import { type ApprovalPage, serveApprovalPage } from '../src/web.js';
 import { until } from './helpers/swarm.js';
@@ -196,6 +198,21 @@ describe.runIf(browserTests)('approval page in a browser', () => {
 		await tab.locator('#recent li', { hasText: 'Bash<svg onload=alert(3)>' }).waitFor();
 		expect(await tab.locator('img, script:not([src]), svg, iframe').count()).toBe(0);
 		expect(dialogs).toEqual([]);
+	});
+
+	it('lists a request the leader refused to take in (a forged agent_id), as text', async () => {
+		const forged = createPermissionRequest({
+			agentName: 'bob',
+			toolName: 'Bash<img src=z onerror=alert(7)>',
+			toolUseId: 'toolu_forged',
+			description: '',
+			input: { command: 'id' },
+		});
+		await team.inbox('team-lead').send({ from: 'ann', text: encodeFrame(forged) });
+		const item = tab.locator('#dropped li', { hasText: 'a request from ann' });
+		await item.waitFor();
+		await expect(tab.locator('#dropped-section').isVisible()).resolves.toBe(true);
+		expect(await tab.locator('main img').count()).toBe(0);
 	});
 
 	it('reads at 375 px: no sideways scrolling, large buttons', async () => {

@@ -91,7 +91,9 @@ describe('approval page security', () => {
 		expect((await raw(events, { headers: { ...headers, 'sec-fetch-site': 'cross-site' }, ms: 500 })).status).toBe(403);
 		const stream = await raw(events, { headers: { ...headers, 'sec-fetch-site': 'same-origin' }, ms: 500 });
 		expect(stream.status).toBe(200);
-		expect(stream.body).toMatch(/^event: snapshot\ndata: \{"type":"snapshot","pending":\[\],"recent":\[\]\}/);
+		expect(stream.body).toMatch(
+			/^event: snapshot\ndata: \{"type":"snapshot","pending":\[\],"recent":\[\],"dropped":\[\]\}/,
+		);
 	});
 
 	it('sends a strict CSP, X-Frame-Options DENY and no-store on every response', async () => {

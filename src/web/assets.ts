@@ -52,6 +52,10 @@ const html = `<!doctype html>
 <ol id="requests" class="requests"></ol>
 <h2>Recent decisions</h2>
 <ol id="recent" class="recent"></ol>
+<section id="dropped-section" hidden>
+<h2>Refused requests</h2>
+<ol id="dropped" class="recent"></ol>
+</section>
 </main>
 <template id="request-template">
 <li class="request">

@@ -5,7 +5,7 @@ re-reads the journal once, which also drops requests answered by another process
 */
 
 import type { AuditRecord } from '../journal/audit-log.js';
-import type { Leader } from '../leader/leader.js';
+import type { DroppedRequest, Leader } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 import type { PermissionUpdate } from '../protocol/frames.js';
 
@@ -23,10 +23,19 @@ export interface RequestView {
 	receivedAt: number;
 }
 
+/** A request the leader refused to take in (malformed, forged, a duplicate). `from` and `detail` are untrusted. */
+export interface DropView {
+	time: string;
+	from: string;
+	reason: string;
+	detail: string;
+}
+
 export type BoardEvent =
 	| { type: 'added'; request: RequestView }
 	| { type: 'removed'; key: string }
-	| { type: 'decided'; record: AuditRecord };
+	| { type: 'decided'; record: AuditRecord }
+	| { type: 'dropped'; drop: DropView };
 
 export function requestView(request: PendingRequest): RequestView {
 	return {
@@ -44,6 +53,7 @@ export function requestView(request: PendingRequest): RequestView {
 }
 
 const RECENT_DECISIONS = 50;
+const RECENT_DROPS = 20;
 
 export class Board {
 	readonly #leader: Leader;
@@ -53,7 +63,14 @@ export class Board {
 	readonly #listeners = new Set<(event: BoardEvent) => void>();
 	readonly #onAdded: (request: PendingRequest) => void;
 	readonly #stop = new AbortController();
+	readonly #dropped: DropView[] = [];
 	readonly #decided = (record: AuditRecord) => this.decided(record);
+	readonly #onDropped = ({ entry, reason, detail }: DroppedRequest) => {
+		const drop = { time: new Date().toISOString(), from: entry.from, reason, detail };
+		this.#dropped.unshift(drop);
+		if (this.#dropped.length > RECENT_DROPS) this.#dropped.pop();
+		this.#emit({ type: 'dropped', drop });
+	};
 	#stream: Promise<void> | undefined;
 
 	/** `onAdded` is called for each request offered to people while the board runs (not those found at start). */
@@ -64,6 +81,7 @@ export class Board {
 
 	async start(onFailure: (error: unknown) => void): Promise<void> {
 		this.#leader.on('decided', this.#decided);
+		this.#leader.on('dropped', this.#onDropped);
 		const requests = this.#leader.requests({ signal: this.#stop.signal });
 		this.#stream = (async () => {
 			for await (const request of requests) {
@@ -85,10 +103,10 @@ export class Board {
 		return this.#pending.get(key);
 	}
 
-	/** Waiting requests, oldest first, and recent decisions, newest first. */
-	snapshot(): { pending: RequestView[]; recent: AuditRecord[] } {
+	/** Waiting requests, oldest first; recent decisions and refused requests, newest first. */
+	snapshot(): { pending: RequestView[]; recent: AuditRecord[]; dropped: DropView[] } {
 		const pending = [...this.#pending.values()].sort((a, b) => a.receivedAt - b.receivedAt).map(requestView);
-		return { pending, recent: [...this.#recent] };
+		return { pending, recent: [...this.#recent], dropped: [...this.#dropped] };
 	}
 
 	subscribe(listener: (event: BoardEvent) => void): () => void {
@@ -125,6 +143,7 @@ export class Board {
 
 	async close(): Promise<void> {
 		this.#leader.off('decided', this.#decided);
+		this.#leader.off('dropped', this.#onDropped);
 		this.#stop.abort();
 		await this.#stream;
 		for (const listener of this.#listeners) this.#listeners.delete(listener);

@@ -39,15 +39,24 @@ interface DecisionRecord {
 	persistedRule?: string;
 }
 
+interface DropView {
+	time: string;
+	from: string;
+	reason: string;
+	detail: string;
+}
+
 interface Snapshot {
 	pending: RequestView[];
 	recent: DecisionRecord[];
+	dropped: DropView[];
 }
 
 type StreamEvent =
 	| { type: 'added'; request: RequestView }
 	| { type: 'removed'; key: string }
 	| { type: 'decided'; record: DecisionRecord }
+	| { type: 'dropped'; drop: DropView }
 	| ({ type: 'snapshot' } & Snapshot);
 
 const FOLD_CHARS = 240;
@@ -56,6 +65,7 @@ const RECENT_SHOWN = 30;
 const requests = new Map<string, { view: RequestView; node: HTMLLIElement }>();
 const selected = new Set<string>();
 let recent: DecisionRecord[] = [];
+let dropped: DropView[] = [];
 let filter: string | null = null;
 let csrf = '';
 
@@ -73,6 +83,7 @@ function part<T extends Element>(root: ParentNode, selector: string): T {
 
 const list = element<HTMLOListElement>('requests');
 const recentList = element<HTMLOListElement>('recent');
+const droppedList = element<HTMLOListElement>('dropped');
 const template = element<HTMLTemplateElement>('request-template');
 
 async function post(
@@ -333,18 +344,36 @@ function decisionText(record: DecisionRecord): string {
 }
 
 function renderRecent(): void {
-	const items = recent.slice(0, RECENT_SHOWN).map((record) => {
-		const item = document.createElement('li');
-		item.className = record.decision === 'allow' ? 'allowed' : 'denied';
-		const time = document.createElement('time');
-		time.dateTime = record.time;
-		time.textContent = new Date(record.time).toLocaleTimeString();
-		const text = document.createElement('span');
-		text.textContent = `${record.decision === 'allow' ? '✔' : '✘'} ${decisionText(record)}`;
-		item.append(time, text);
-		return item;
-	});
+	const items = recent
+		.slice(0, RECENT_SHOWN)
+		.map((record) =>
+			timeItem(
+				record.time,
+				`${record.decision === 'allow' ? '✔' : '✘'} ${decisionText(record)}`,
+				record.decision === 'allow' ? 'allowed' : 'denied',
+			),
+		);
 	recentList.replaceChildren(...items);
+}
+
+function timeItem(iso: string, text: string, className: string): HTMLLIElement {
+	const item = document.createElement('li');
+	item.className = className;
+	const time = document.createElement('time');
+	time.dateTime = iso;
+	time.textContent = new Date(iso).toLocaleTimeString();
+	const span = document.createElement('span');
+	span.textContent = text;
+	item.append(time, span);
+	return item;
+}
+
+function renderDropped(): void {
+	const items = dropped
+		.slice(0, RECENT_SHOWN)
+		.map((drop) => timeItem(drop.time, `! ${drop.reason}: a request from ${drop.from}: ${drop.detail}`, 'denied'));
+	droppedList.replaceChildren(...items);
+	element('dropped-section').hidden = dropped.length === 0;
 }
 
 function applySnapshot(snapshot: Snapshot): void {
@@ -352,7 +381,9 @@ function applySnapshot(snapshot: Snapshot): void {
 	for (const key of [...requests.keys()]) if (!keys.has(key)) removeRequest(key);
 	for (const view of snapshot.pending) addRequest(view);
 	recent = snapshot.recent;
+	dropped = snapshot.dropped;
 	renderRecent();
+	renderDropped();
 	renderCounts();
 }
 
@@ -360,7 +391,10 @@ function apply(event: StreamEvent): void {
 	if (event.type === 'snapshot') applySnapshot(event);
 	else if (event.type === 'added') addRequest(event.request);
 	else if (event.type === 'removed') removeRequest(event.key);
-	else {
+	else if (event.type === 'dropped') {
+		dropped.unshift(event.drop);
+		renderDropped();
+	} else {
 		for (const { view } of [...requests.values()]) {
 			if (view.requestId === event.record.requestId && view.worker === event.record.worker) removeRequest(view.key);
 		}
@@ -382,7 +416,7 @@ async function start(): Promise<void> {
 	applySnapshot(state);
 
 	const events = new EventSource('/api/events');
-	for (const type of ['snapshot', 'added', 'removed', 'decided']) {
+	for (const type of ['snapshot', 'added', 'removed', 'decided', 'dropped']) {
 		events.addEventListener(type, (message) => apply(JSON.parse((message as MessageEvent<string>).data)));
 	}
 	events.addEventListener('open', () => {
