@@ -89,6 +89,7 @@ export function createRoutes(context: RouteContext): Hono {
 			xFrameOptions: 'DENY',
 			referrerPolicy: 'no-referrer',
 			crossOriginResourcePolicy: 'same-origin',
+			strictTransportSecurity: false, // plain http (a tunnel or a private network); a proxy adds its own
 		}),
 	);
 	app.use('/api/*', bodyLimit({ maxSize: 1_000_000 }));
