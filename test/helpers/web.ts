@@ -6,10 +6,11 @@ import type { NetworkOutcome, PermissionOutcome } from '../../src/worker/respons
 import type { PermissionAsk } from '../../src/worker/worker.js';
 import { forkFixture, repoRoot } from './fork.js';
 
-/** Debian's Chromium, or $CHROMIUM_PATH. */
-export const browserPath = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-	(candidate): candidate is string => candidate !== undefined && existsSync(candidate),
-);
+/** $CHROMIUM_PATH when set (only it), else Debian's Chromium. */
+const candidates = process.env['CHROMIUM_PATH']
+	? [process.env['CHROMIUM_PATH']]
+	: ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+export const browserPath = candidates.find((candidate) => existsSync(candidate));
 
 /**
 Whether the browser tests run. Under CI=true a missing browser fails the file (see `requireBrowser`); elsewhere the
