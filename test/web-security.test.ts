@@ -2,6 +2,7 @@
 The approval page's defences, request by request: no session, a wrong Host (DNS rebinding), a cross-origin POST or
 event stream, a missing CSRF token, the security headers, failed-login throttling, and binding beyond loopback.
 */
+import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Leader } from '../src/leader/leader.js';
 import { serveApprovalPage } from '../src/web.js';
@@ -135,6 +136,13 @@ describe('approval page security', () => {
 		const host = new URL(page.url).host;
 		expect((await raw(page.url, { headers: { host } })).status).toBe(401);
 		expect((await raw(new URL('/api/state', page.url).href, { headers: { host } })).status).toBe(401);
+		// Reached by this machine's own address: served (the login page); by a name that resolves here: refused.
+		const { port } = new URL(page.url);
+		const lan = Object.values(networkInterfaces())
+			.flat()
+			.find((address) => address?.family === 'IPv4' && !address.internal)?.address;
+		if (lan) expect((await raw(`http://${lan}:${port}/`, { headers: { host: `${lan}:${port}` } })).status).toBe(401);
+		expect((await raw(page.url, { headers: { host: `rebound.example:${port}` } })).status).toBe(421);
 	});
 
 	it('rejects bad options with a typed error', async () => {

@@ -6,6 +6,7 @@ by a known `Host` (no DNS rebinding) and, when a browser says where they come fr
 */
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 
 /** 256 random bits, URL-safe. */
 export function newSecret(): string {
@@ -78,10 +79,20 @@ export class LoginGate {
 	}
 }
 
-/** The `host[:port]` values a page listening on `bind:port` answers to. */
+const hostOf = (address: string, port: number) => `${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+/**
+The `host[:port]` values a page listening on `bind:port` answers to: loopback names, the bind address (every local
+interface address for a wildcard bind: an IP literal cannot be rebound to an attacker's name), `--public-url`'s host.
+*/
 export function allowedHosts(bind: string, port: number, extra: readonly string[], publicUrl?: string): Set<string> {
 	const hosts = new Set<string>([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-	if (bind !== '0.0.0.0' && bind !== '::') hosts.add(`${bind.includes(':') ? `[${bind}]` : bind}:${port}`);
+	if (bind !== '0.0.0.0' && bind !== '::') hosts.add(hostOf(bind, port).toLowerCase());
+	else {
+		for (const address of Object.values(networkInterfaces()).flat()) {
+			if (address && !address.address.includes('%')) hosts.add(hostOf(address.address, port).toLowerCase());
+		}
+	}
 	for (const host of extra) hosts.add(host.toLowerCase());
 	if (publicUrl) hosts.add(new URL(publicUrl).host.toLowerCase());
 	return hosts;

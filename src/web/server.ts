@@ -33,7 +33,7 @@ export class ApprovalPage extends EventEmitter<ApprovalPageEvents> {
 	readonly #server: ServerType;
 	readonly #board: Board;
 	readonly #stop: AbortController;
-	readonly #deliveries = new Set<Promise<void>>();
+	readonly #deliveries: ReadonlySet<Promise<void>>;
 	#closed: Promise<void> | undefined;
 
 	/** @internal Made by {@link serveApprovalPage}. */
@@ -44,6 +44,7 @@ export class ApprovalPage extends EventEmitter<ApprovalPageEvents> {
 		server: ServerType;
 		board: Board;
 		stop: AbortController;
+		deliveries: ReadonlySet<Promise<void>>;
 	}) {
 		super();
 		this.url = parts.url;
@@ -52,6 +53,7 @@ export class ApprovalPage extends EventEmitter<ApprovalPageEvents> {
 		this.#server = parts.server;
 		this.#board = parts.board;
 		this.#stop = parts.stop;
+		this.#deliveries = parts.deliveries;
 	}
 
 	/**
@@ -60,12 +62,6 @@ export class ApprovalPage extends EventEmitter<ApprovalPageEvents> {
 	*/
 	decided(record: AuditRecord): void {
 		this.#board.decided(record);
-	}
-
-	/** @internal */
-	track(delivery: Promise<void>): void {
-		this.#deliveries.add(delivery);
-		void delivery.finally(() => this.#deliveries.delete(delivery));
 	}
 
 	/** Stop serving: end the event streams, abandon pending notification retries. The Leader keeps running. */
@@ -104,6 +100,7 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 	const stop = new AbortController();
 	let page: ApprovalPage | undefined;
 	const hosts = new Set<string>();
+	const deliveries = new Set<Promise<void>>();
 	let base = '';
 
 	const notify = (request: PendingRequest) => {
@@ -141,7 +138,8 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 						: { ...report, error: errors.notifyFailed(notifyTo.label, request.requestId, attempts, error) },
 				);
 			});
-			target.track(delivery);
+			deliveries.add(delivery);
+			void delivery.finally(() => deliveries.delete(delivery));
 		}
 	};
 
@@ -196,6 +194,7 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 		server,
 		board,
 		stop,
+		deliveries,
 	});
 	const started = page;
 	await board.start((error) =>
