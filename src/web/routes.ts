@@ -65,9 +65,12 @@ const loginPage = `<!doctype html>
 <p>Open the login link that <code>swarm-mailbox lead --web</code> printed when it started.</p></main></body></html>
 `;
 
-export function createRoutes(context: RouteContext): Hono {
+/** The session's CSRF token, set by the `/api` guard for the handlers after it. */
+type Env = { Variables: { csrf: string } };
+
+export function createRoutes(context: RouteContext): Hono<Env> {
 	const { gate, board, actions, hosts } = context;
-	const app = new Hono();
+	const app = new Hono<Env>();
 
 	app.use(async (c, next) => {
 		if (!hosts.has((c.req.header('host') ?? '').toLowerCase())) return c.text('Unknown host.', 421);
@@ -159,13 +162,11 @@ export function createRoutes(context: RouteContext): Hono {
 				return c.json({ error: 'Cross-origin request refused.' }, 403);
 			}
 		}
-		c.set('csrf' as never, csrf as never);
+		c.set('csrf', csrf);
 		await next();
 	});
 
-	app.get('/api/state', (c) =>
-		c.json({ title: context.title, csrf: c.get('csrf' as never) as string, ...board.snapshot() }),
-	);
+	app.get('/api/state', (c) => c.json({ title: context.title, csrf: c.get('csrf'), ...board.snapshot() }));
 
 	app.get('/api/events', (c) =>
 		streamSSE(c, async (stream) => {
