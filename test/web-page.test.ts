@@ -239,6 +239,14 @@ describe.runIf(browserTests)('approval page in a browser', () => {
 			expect(layout.smallestButton).toBeGreaterThanOrEqual(44);
 			const shot = await small.screenshot();
 			expect(shot.byteLength).toBeGreaterThan(1_000);
+			// Log out: the session ends on the server, not only in this browser.
+			const [session] = await phone.cookies();
+			await small.locator('#logout').click();
+			await small.locator('h1', { hasText: 'Log in' }).waitFor();
+			const state = await fetch(new URL('/api/state', page.url), {
+				headers: { cookie: `swarm_session=${session!.value}` },
+			});
+			expect(state.status).toBe(401);
 		} finally {
 			await phone.close();
 		}

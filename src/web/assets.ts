@@ -40,6 +40,7 @@ const html = `<!doctype html>
 <header class="top">
 <h1>Approvals <span id="team" class="team"></span></h1>
 <span id="status" class="status" role="status">connecting…</span>
+<button type="button" id="logout" class="link logout">Log out</button>
 </header>
 <nav id="workers" class="workers" aria-label="Filter by worker"></nav>
 <section class="batch" id="batch" hidden>

@@ -110,12 +110,7 @@ export function createRoutes(context: RouteContext): Hono<Env> {
 		return c.redirect('/', 303);
 	});
 
-	app.post('/logout', (c) => {
-		if (!sameOrigin(c.req.header('origin') ?? '', hosts)) return c.text('Cross-origin request refused.', 403);
-		gate.logout(getCookie(c, SESSION_COOKIE));
-		deleteCookie(c, SESSION_COOKIE, { path: '/' });
-		return c.redirect('/', 303);
-	});
+	app.get('/favicon.ico', (c) => c.body(null, 204));
 
 	app.get('/', async (c) => {
 		if (!gate.csrfOf(getCookie(c, SESSION_COOKIE))) return c.html(loginPage, 401);
@@ -164,6 +159,12 @@ export function createRoutes(context: RouteContext): Hono<Env> {
 		}
 		c.set('csrf', csrf);
 		await next();
+	});
+
+	app.post('/api/logout', (c) => {
+		gate.logout(getCookie(c, SESSION_COOKIE));
+		deleteCookie(c, SESSION_COOKIE, { path: '/' });
+		return c.json({ ok: true });
 	});
 
 	app.get('/api/state', (c) => c.json({ title: context.title, csrf: c.get('csrf'), ...board.snapshot() }));

@@ -436,6 +436,11 @@ async function start(): Promise<void> {
 		}
 		renderBatch();
 	});
+	element('logout').addEventListener('click', async () => {
+		await post('/api/logout', {}).catch(() => undefined);
+		events.close();
+		location.reload();
+	});
 	element('batch-approve').addEventListener('click', () => void batch('allow'));
 	element('batch-deny').addEventListener('click', () => void batch('deny'));
 	window.addEventListener('hashchange', () => focusRequest(decodeURIComponent(location.hash.slice(1))));
