@@ -177,12 +177,20 @@ export async function webPage(ctx: BenchContext): Promise<SectionResult> {
 		// (c) an idle page: no journal listing, and the CPU this process used.
 		await leader.flushed();
 		await sleep(500);
+		const idleCpu = async () => {
+			const before = process.cpuUsage();
+			await sleep(idleMs);
+			const used = process.cpuUsage(before);
+			return (used.user + used.system) / 1_000 / (idleMs / 1_000);
+		};
 		const listingsBefore = listings;
-		const cpuBefore = process.cpuUsage();
-		await sleep(idleMs);
-		const cpu = process.cpuUsage(cpuBefore);
+		const cpuMsPerSecond = await idleCpu();
 		const idleListings = listings - listingsBefore;
-		const cpuMsPerSecond = (cpu.user + cpu.system) / 1_000 / (idleMs / 1_000);
+		// The same Leader with the page closed, for comparison.
+		client.close();
+		await page.close();
+		await sleep(500);
+		const withoutPageMsPerSecond = await idleCpu();
 
 		const streamP50 = median(streamMs);
 		const approveP50 = median(approveMs);
@@ -214,6 +222,13 @@ export async function webPage(ctx: BenchContext): Promise<SectionResult> {
 						`idle page connected, ${idleMs / 1_000} s: CPU of the lead's process, ms per s`,
 						1,
 						fixed(cpuMsPerSecond, 3),
+						'',
+						'',
+					],
+					[
+						`the same Leader, page closed, ${idleMs / 1_000} s: CPU of the lead's process, ms per s`,
+						1,
+						fixed(withoutPageMsPerSecond, 3),
 						'',
 						'',
 					],
