@@ -4,7 +4,6 @@ event stream, a missing CSRF token, the security headers, failed-login throttlin
 */
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { Leader } from '../src/leader/leader.js';
 import { serveApprovalPage } from '../src/web.js';
 import { settledFlag, startSwarm, track, until } from './helpers/swarm.js';
 import { logIn, raw } from './helpers/web-http.js';
@@ -151,6 +150,11 @@ describe('approval page security', () => {
 		await expect(serveApprovalPage(leader, { notify: ['ftp://example.com/x'] })).rejects.toMatchObject({
 			code: 'INVALID_ARGUMENT',
 		});
-		expect(leader).toBeInstanceOf(Leader);
+		const taken = track(await serveApprovalPage(leader));
+		const port = Number(new URL(taken.url).port);
+		await expect(serveApprovalPage(leader, { port })).rejects.toMatchObject({
+			code: 'IO',
+			message: expect.stringContaining(`Could not serve the approval page on 127.0.0.1:${port} (EADDRINUSE`),
+		});
 	});
 });

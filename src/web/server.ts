@@ -181,7 +181,7 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 
 	const server = await new Promise<ServerType>((resolve, reject) => {
 		const listening = serve({ fetch: app.fetch, port, hostname: bind }, () => resolve(listening));
-		listening.once('error', reject);
+		listening.once('error', (error) => reject(errors.webListenFailed(`${bind}:${port}`, error)));
 	});
 	const address = server.address() as AddressInfo;
 	for (const host of allowedHosts(bind, address.port, options.allowedHosts ?? [], options.publicUrl)) hosts.add(host);
@@ -197,8 +197,13 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 		deliveries,
 	});
 	const started = page;
-	await board.start((error) =>
-		started.emit('failure', isMailboxError(error) ? error : errors.io('follow', 'the leader', error)),
-	);
+	try {
+		await board.start((error) =>
+			started.emit('failure', isMailboxError(error) ? error : errors.io('follow', 'the leader', error)),
+		);
+	} catch (error) {
+		await page.close();
+		throw error;
+	}
 	return page;
 }
