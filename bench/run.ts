@@ -3,7 +3,8 @@
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
 file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
-8. `decide` in code against the policy.
+8. the Claude Code hook per tool call; 9. the approval page (event stream and approve latency, an idle page);
+10. `decide` in code against the policy.
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -24,6 +25,7 @@ import { conditionLine, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
 import { deciderRoundTrips } from './decider.js';
+import { hookCalls } from './hook.js';
 import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
 import { neighbourTraffic } from './neighbour-traffic.js';
@@ -39,6 +41,7 @@ import {
 } from './results.js';
 import { networkFileSystemRoundTrips, type PermissionFigures, permissionRoundTrips } from './round-trip.js';
 import { watchLatency } from './watch-latency.js';
+import { webPage } from './web.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -66,7 +69,9 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[5, (bench) => networkFileSystemRoundTrips(bench, permissions)],
 	[6, watchLatency],
 	[7, neighbourTraffic],
-	[8, deciderRoundTrips],
+	[8, hookCalls],
+	[9, webPage],
+	[10, deciderRoundTrips],
 ];
 
 const began = performance.now();

@@ -19,8 +19,9 @@ import { LeadEvents } from './lead-events.js';
 import type { LeadView } from './lead-view.js';
 import { loadPolicyFile } from './policy-file.js';
 import { loadSigner } from './signing-key.js';
+import { addWebOptions, startWeb, type WebFlags, type WebHandle } from './web-option.js';
 
-interface LeadFlags {
+interface LeadFlags extends WebFlags {
 	policy?: string;
 	auto?: 'allow' | 'deny';
 	signingKey?: string;
@@ -63,7 +64,11 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 		...(decide ? { decide, decidedBy: 'auto' } : {}),
 		takeover: flags.takeover === true,
 	});
-	leader.on('decided', (record) => view.decided(record));
+	let web: WebHandle | undefined;
+	leader.on('decided', (record) => {
+		view.decided(record);
+		web?.decided(record);
+	});
 	leader.on('dropped', (drop) => view.dropped(drop));
 	leader.on('failure', (error) => view.failure(error));
 	leader.on('takeover', (event) => view.takeover(event));
@@ -74,6 +79,7 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	const messages = leader.messages({ signal: stop });
 	try {
 		await leader.start();
+		web = await startWeb(leader, flags, { json: !interactive, failure: (error) => view.failure(error) });
 		view.ready({
 			team: team.name,
 			leader: leader.name,
@@ -98,13 +104,14 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 		await leader.close();
 		await shown;
 	} finally {
+		await web?.close();
 		await leader.close();
 	}
 	view.closed((await leader.pending()).length);
 }
 
 export function leadCommand(): Command {
-	return new Command('lead')
+	const command = new Command('lead')
 		.description('run the team lead: answer permission requests (a screen on a terminal, JSON lines otherwise)')
 		.argument('<team>', 'team name')
 		.option(
@@ -115,6 +122,9 @@ export function leadCommand(): Command {
 			new Option('--auto <decision>', 'answer every request the policy leaves to a person').choices(['allow', 'deny']),
 		)
 		.option('--signing-key <file>', "sign answers with the lead's Ed25519 private key (PKCS#8 PEM)")
-		.option('--takeover', 'take the lead even while the recorded lead process still runs (it stops being answered for)')
-		.action(runLead);
+		.option(
+			'--takeover',
+			'take the lead even while the recorded lead process still runs (it stops being answered for)',
+		);
+	return addWebOptions(command).action(runLead);
 }
