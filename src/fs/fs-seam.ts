@@ -24,7 +24,8 @@ export type FileSystemOp =
 	| 'readdir'
 	| 'mkdir'
 	| 'rmdir'
-	| 'utimes';
+	| 'utimes'
+	| 'watch';
 
 /** Returns the error a call must fail with, or `undefined` to let it run. Called before the real call. */
 export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | undefined;
@@ -49,6 +50,12 @@ const direct = {
 	unlink: fsp.unlink,
 	readdir: fsp.readdir,
 	stat: fsp.stat,
+	existsSync: fs.existsSync,
+	watch: fs.watch,
+	lstat: fsp.lstat,
+	mkdir: fsp.mkdir,
+	open: fsp.open,
+	readFile: fsp.readFile,
 };
 
 export let openSync = direct.openSync;
@@ -69,6 +76,18 @@ export let fsync = direct.fsync;
 export let unlink = direct.unlink;
 export let readdir = direct.readdir;
 export let stat = direct.stat;
+/** Like `fs.existsSync`: an injected `stat` fault reads as "absent", as any error does there. */
+export let existsSync = direct.existsSync;
+/**
+`fs.watch`. It throws synchronously when the kernel refuses a watch (ENOSPC once the inotify watch limit is used up,
+EMFILE), so every caller must treat a throw as "no hint" and fall back to its timed poll.
+*/
+export let watch = direct.watch;
+export let lstat = direct.lstat;
+export let mkdir = direct.mkdir;
+/** `fs.promises.open` (a `FileHandle`; its reads are not seen by an injector, only the open). */
+export let open = direct.open;
+export let readFile = direct.readFile;
 
 /**
 What proper-lockfile calls (lock.ts wraps these `…Sync` forms in the callback-style `fs` it passes). It looks them up on
@@ -98,6 +117,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	if (!faults) {
 		({ openSync, closeSync, readFileSync, writeFileSync, writeSync, fstatSync, statSync, renameSync } = direct);
 		({ linkSync, unlinkSync, rmSync, readdirSync, fsync, unlink, readdir, stat } = direct);
+		({ existsSync, watch, lstat, mkdir, open, readFile } = direct);
 		Object.assign(lockFileSystem, {
 			mkdirSync: direct.mkdirSync,
 			statSync: direct.statSync,
@@ -147,6 +167,15 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	unlink = async('unlink', direct.unlink);
 	readdir = async('readdir', direct.readdir);
 	stat = async('stat', direct.stat);
+	existsSync = (target: fs.PathLike) => !faults('stat', pathOf(target)) && direct.existsSync(target);
+	watch = sync('watch', direct.watch);
+	lstat = async('stat', direct.lstat);
+	mkdir = async('mkdir', direct.mkdir);
+	open = async('open', direct.open);
+	readFile = async(
+		'read',
+		direct.readFile as (target: fs.PathLike | number, ...rest: unknown[]) => Promise<unknown>,
+	) as typeof direct.readFile;
 	Object.assign(lockFileSystem, {
 		mkdirSync: sync('mkdir', direct.mkdirSync),
 		statSync: sync('stat', direct.statSync),
