@@ -4,10 +4,11 @@ into the inbox's spool and the sender waits until some lock holder (possibly its
 combiner writes every waiting batch in one locked rewrite, instead of each sender queueing for the lock.
 */
 
-import { type FSWatcher, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { settlesWithin } from '../async-queue.js';
 import { errors } from '../errors.js';
 import { wasCommitted } from '../fs/atomic-write.js';
+import { watch } from '../fs/fs-seam.js';
 import { type CommitOptions, noChange, type Plan, type TransactionOptions } from './plan.js';
 import type { InboxStore } from './store.js';
 

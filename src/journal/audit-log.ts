@@ -4,12 +4,12 @@ request. Lines go out in a single `write(2)` on a descriptor opened with `O_APPE
 leader and a CLI) never interleave inside a line, and a killed process leaves whole lines or none.
 */
 
-import { constants, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import path from 'node:path';
 import { Batcher } from '../async-queue.js';
 import { errors } from '../errors.js';
 import { closeQuietly, fsyncDirectory } from '../fs/atomic-write.js';
-import { fsync, openSync, writeSync } from '../fs/fs-seam.js';
+import { existsSync, fsync, openSync, writeSync } from '../fs/fs-seam.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 
 /** Who made a decision: the policy, a person through the Leader API, the ask timeout, input validation, or a CLI name. */

@@ -14,11 +14,10 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 `<id>` is the request id made file-safe plus a hash of (kind, worker, request id, tool_use_id): Claude Code's dedupe key.
 */
 
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errors } from '../errors.js';
 import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from '../fs/atomic-write.js';
-import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from '../fs/fs-seam.js';
+import { existsSync, readdir, renameSync, stat, statSync, unlink, unlinkSync } from '../fs/fs-seam.js';
 import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
 import { ensureDirectoryInRoot, sanitizeTeamDirName } from '../team/paths.js';
 import type { Team } from '../team/team.js';

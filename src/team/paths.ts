@@ -1,7 +1,7 @@
-import { lstat, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { errors } from '../errors.js';
+import { lstat, mkdir } from '../fs/fs-seam.js';
 
 /** Claude Code's lead name, used when the roster names no leader. */
 export const LEAD_NAME = 'team-lead';
