@@ -1,8 +1,9 @@
-import { type FSWatcher as DirectoryWatcher, watch } from 'node:fs';
+import type { FSWatcher as DirectoryWatcher } from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { AsyncQueue } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
+import { watch } from '../fs/fs-seam.js';
 import { entryKey, type InboxEntry } from './entry.js';
 
 /** Options of `Inbox.watch`. */
