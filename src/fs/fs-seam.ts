@@ -36,6 +36,7 @@ const direct = {
 	readFileSync: fs.readFileSync,
 	writeFileSync: fs.writeFileSync,
 	writeSync: fs.writeSync,
+	readSync: fs.readSync,
 	fstatSync: fs.fstatSync,
 	statSync: fs.statSync,
 	renameSync: fs.renameSync,
@@ -64,6 +65,8 @@ export let readFileSync = direct.readFileSync;
 export let writeFileSync = direct.writeFileSync;
 /** One `write(2)` (appends to an `O_APPEND` descriptor must not be split). */
 export let writeSync = direct.writeSync;
+/** One `read(2)` at a position (a log read from where the last read stopped). */
+export let readSync = direct.readSync;
 export let fstatSync = direct.fstatSync;
 export let statSync = direct.statSync;
 export let renameSync = direct.renameSync;
@@ -71,6 +74,7 @@ export let linkSync = direct.linkSync;
 export let unlinkSync = direct.unlinkSync;
 export let rmSync = direct.rmSync;
 export let readdirSync = direct.readdirSync;
+export let mkdirSync = direct.mkdirSync;
 /** fsync of a descriptor, on the thread pool (the only step that can take milliseconds). */
 export let fsync = direct.fsync;
 export let unlink = direct.unlink;
@@ -117,7 +121,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	if (!faults) {
 		({ openSync, closeSync, readFileSync, writeFileSync, writeSync, fstatSync, statSync, renameSync } = direct);
 		({ linkSync, unlinkSync, rmSync, readdirSync, fsync, unlink, readdir, stat } = direct);
-		({ existsSync, watch, lstat, mkdir, open, readFile } = direct);
+		({ existsSync, watch, lstat, mkdir, open, readFile, mkdirSync, readSync } = direct);
 		Object.assign(lockFileSystem, {
 			mkdirSync: direct.mkdirSync,
 			statSync: direct.statSync,
@@ -156,6 +160,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	readFileSync = sync('read', direct.readFileSync);
 	writeFileSync = sync('write', direct.writeFileSync);
 	writeSync = sync('write', direct.writeSync);
+	readSync = sync('read', direct.readSync);
 	fstatSync = sync('stat', direct.fstatSync);
 	statSync = sync('stat', direct.statSync);
 	renameSync = sync('rename', direct.renameSync);
@@ -163,6 +168,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	unlinkSync = sync('unlink', direct.unlinkSync);
 	rmSync = sync('unlink', direct.rmSync);
 	readdirSync = sync('readdir', direct.readdirSync);
+	mkdirSync = sync('mkdir', direct.mkdirSync);
 	fsync = async('fsync', direct.fsync);
 	unlink = async('unlink', direct.unlink);
 	readdir = async('readdir', direct.readdir);
