@@ -75,9 +75,9 @@ export interface AuditLogOptions {
 	@default []
 	*/
 	flushFirst?: readonly string[];
-	/** Rotate the log once it has grown to this many bytes. @default 8_388_608 (8 MiB) */
+	/** Rotate the log once it has grown to this many bytes. @default 1_048_576 (1 MiB, about 3,500 answers) */
 	maxBytes?: number;
-	/** Rotated files kept besides the current one; older ones are removed. @default 8 */
+	/** Rotated files kept besides the current one; older ones are removed. @default 32 */
 	keepFiles?: number;
 }
 
@@ -128,8 +128,8 @@ export class AuditLog {
 		this.#fileMode = options.fileMode ?? 0o600;
 		this.#fsync = options.fsync ?? true;
 		this.#flushFirst = (options.flushFirst ?? []).map((directory) => path.resolve(directory));
-		this.#maxBytes = options.maxBytes ?? 8_388_608;
-		this.#keepFiles = options.keepFiles ?? 8;
+		this.#maxBytes = options.maxBytes ?? 1_048_576;
+		this.#keepFiles = options.keepFiles ?? 32;
 		if (options.batch) {
 			this.#batcher = new Batcher<PendingLine>(async (items) => {
 				try {
