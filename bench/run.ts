@@ -2,7 +2,7 @@
 `npm run bench`: this library against the older Claude Code path, side by side, on this machine. Sections:
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
-file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages; 8. a lead with a long history.
+file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages; 8. a lead with a long history; 9. the cold send path (fresh writer processes).
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backlog } from './backlog.js';
 import { bundleChildren } from './bundle.js';
+import { coldWriters } from './cold-writers.js';
 import { conditionLine, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
@@ -66,6 +67,7 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[6, watchLatency],
 	[7, neighbourTraffic],
 	[8, history],
+	[9, coldWriters],
 ];
 
 const began = performance.now();
