@@ -20,6 +20,8 @@ const releaseJitterMs = 2;
 /**
 Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
 sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
+A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE) gives no hint: it never resolves,
+so the waiter sleeps its poll delay instead of trying again at once, over and over.
 */
 function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
 	let watcher: FSWatcher | undefined;
@@ -27,8 +29,8 @@ function watchRelease(lockPath: string): { released: Promise<boolean>; close: ()
 		try {
 			watcher = watch(lockPath, () => resolve(true));
 			watcher.on('error', () => resolve(true));
-		} catch {
-			resolve(true);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
 		}
 	});
 	return { released, close: () => watcher?.close() };
