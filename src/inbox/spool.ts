@@ -2,6 +2,7 @@ import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
+import { ensureDirectory } from '../fs/directories.js';
 import {
 	existsSync,
 	fstatSync,
@@ -12,7 +13,6 @@ import {
 	unlinkSync,
 	watch,
 } from '../fs/fs-seam.js';
-import { ensureDirectory } from '../team/paths.js';
 
 /**
 Where contended senders leave their batch instead of queueing for the lock: whoever holds the lock next

@@ -18,6 +18,7 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 import path from 'node:path';
 import { errors } from '../errors.js';
 import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from '../fs/atomic-write.js';
+import { ensureDirectoryInRoot } from '../fs/directories.js';
 import {
 	existsSync,
 	mkdirSync,
@@ -31,7 +32,7 @@ import {
 	unlinkSync,
 } from '../fs/fs-seam.js';
 import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
-import { ensureDirectoryInRoot, sanitizeTeamDirName } from '../team/paths.js';
+import { sanitizeTeamDirName } from '../team/paths.js';
 import type { Team } from '../team/team.js';
 import {
 	type AnswerClaim,
