@@ -34,12 +34,14 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	// The prompt library loads only for the screen.
 	const view: LeadView = interactive ? new (await import('./lead-screen.js')).LeadScreen() : new LeadEvents(flags.auto);
 
-	// The leader reports its own answers and the audit log every answer; report each one once.
+	// The leader reports its own answers and the audit log every answer; report each one once. The two reports of one
+	// answer come close together, so only recent ids are kept (the oldest go first), and an id seen twice is done.
 	const reported = new Set<string>();
 	let web: WebHandle | undefined;
 	const decided = (record: AuditRecord) => {
-		if (reported.has(record.msgId)) return;
+		if (reported.delete(record.msgId)) return;
 		reported.add(record.msgId);
+		if (reported.size > 4_096) reported.delete(reported.values().next().value as string);
 		view.decided(record);
 		web?.decided(record);
 	};
