@@ -256,6 +256,12 @@ export class Scenario {
 			});
 	}
 
+	/** The lead's JSON events so far (complete lines only). */
+	leadEvents(lead: CliProcess): Record<string, unknown>[] {
+		const lines = lead.stdout.split('\n').slice(0, -1);
+		return lines.filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+	}
+
 	/** Polls `check` every 100 ms until it holds; fails after `ms`. */
 	async until(check: () => Promise<boolean> | boolean, what: string, ms = 20_000): Promise<void> {
 		const deadline = Date.now() + ms;
@@ -266,9 +272,9 @@ export class Scenario {
 	}
 
 	/** A file the scripted commands write, or `undefined` when no command wrote it. */
-	output(name = 'ran.txt'): string | undefined {
+	output(name = 'ran.txt', dir = this.out): string | undefined {
 		try {
-			return readFileSync(path.join(this.out, name), 'utf8');
+			return readFileSync(path.join(dir, name), 'utf8');
 		} catch {
 			return undefined;
 		}
