@@ -15,7 +15,7 @@ import { afterEach, describe, inject } from 'vitest';
 import type { OutgoingEntry } from '../../src/inbox/entry.js';
 import { Team } from '../../src/team/team.js';
 import { type CliProcess, startCli } from '../helpers/cli.js';
-import { MockModelApi, type ScriptedCall } from './mock-api.js';
+import { MockModelApi, type Responder, type ScriptedCall } from './mock-api.js';
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -86,16 +86,20 @@ export class ClaudeProcess {
 		return this.raw.length;
 	}
 
-	/** Resolves once the output since `since` matches `pattern`; rejects after `ms` or on exit. */
-	async waitFor(pattern: RegExp, since = 0, ms = 30_000): Promise<string> {
+	/**
+	Resolves once the output since `since` shows `words`; rejects after `ms` or on exit. Claude Code's screen moves the
+	cursor instead of printing spaces, so the match ignores all whitespace.
+	*/
+	async waitFor(words: string, since = 0, ms = 30_000): Promise<string> {
+		const wanted = words.replace(/\s+/g, '');
 		const deadline = Date.now() + ms;
 		for (;;) {
 			const text = this.text(since);
-			if (pattern.test(text)) return text;
+			if (text.replace(/\s+/g, '').includes(wanted)) return text;
 			const left = deadline - Date.now();
 			if (this.#done || left <= 0) {
 				const why = this.#done ? 'Claude Code exited first' : `not within ${ms} ms`;
-				throw new Error(`Claude Code never showed ${pattern}: ${why}\n--- screen ---\n${text.slice(-3000)}`);
+				throw new Error(`Claude Code never showed "${words}": ${why}\n--- screen ---\n${text.slice(-3000)}`);
 			}
 			await new Promise<void>((resolve) => {
 				const wake = () => {
@@ -124,6 +128,8 @@ export interface ScenarioOptions {
 	tag: string;
 	/** The tool calls the mock model makes, in order; given the scenario's output directory. */
 	script: (out: string) => ScriptedCall[];
+	/** A custom model instead of `script` (e.g. for a Claude Code lead and its helper). */
+	respond?: Responder;
 	/** Claude Code's user `settings.json` (e.g. the sandbox). */
 	settings?: Record<string, unknown>;
 }
@@ -170,7 +176,7 @@ export class Scenario {
 		};
 		writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify(claudeJson, null, 2));
 		if (options.settings) writeFileSync(path.join(configDir, 'settings.json'), JSON.stringify(options.settings));
-		const api = await MockModelApi.start(options.script(path.join(dir, 'out')), options.tag);
+		const api = await MockModelApi.start(options.respond ?? options.script(path.join(dir, 'out')), options.tag);
 		const team = await Team.create(TEAM, {
 			root: path.join(configDir, 'teams'),
 			cwd,
@@ -222,6 +228,17 @@ export class Scenario {
 		];
 		const env = this.env({ CLAUDECODE: '1', CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS: '1' });
 		const claude = new ClaudeProcess(args, { cwd: this.cwd, env });
+		this.claudes.push(claude);
+		return claude;
+	}
+
+	/**
+	Start Claude Code as an interactive team lead that adopts this team (`CLAUDE_INTERNAL_ASSISTANT_TEAM_NAME`). It
+	reads its inbox only once it has spawned a teammate itself, so its model has to start one first.
+	*/
+	startClaudeLead(): ClaudeProcess {
+		const env = this.env({ CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS: '1', CLAUDE_INTERNAL_ASSISTANT_TEAM_NAME: TEAM });
+		const claude = new ClaudeProcess(['--permission-mode', 'default'], { cwd: this.cwd, env });
 		this.claudes.push(claude);
 		return claude;
 	}

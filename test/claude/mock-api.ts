@@ -30,7 +30,24 @@ interface ContentBlock {
 	content?: string | ContentBlock[];
 }
 
+/** What a custom responder sees of one request. */
+export interface ModelRequest {
+	/** The names of the tools offered. */
+	tools: Set<string>;
+	/** The first user message's text (Claude Code's prompt, or an in-process teammate's). */
+	firstPrompt: string;
+	/** The system prompt's text. */
+	system: string;
+	/** The tool results in the conversation so far. */
+	results: ToolResult[];
+	body: unknown;
+}
+
+/** A tool call to make, a text to end the turn with, or `undefined` for a side query's plain answer. */
+export type Responder = (request: ModelRequest) => ScriptedCall | string | undefined;
+
 interface MessagesBody {
+	system?: string | ContentBlock[];
 	tools?: { name: string }[];
 	messages?: { role: string; content: string | ContentBlock[] }[];
 }
@@ -90,21 +107,28 @@ function stream(response: ServerResponse, model: string, block: Record<string, u
 	response.end();
 }
 
+/** A responder that makes the model call `script`'s tools in order, then end its turn; side queries get `undefined`. */
+export function scripted(script: ScriptedCall[]): Responder {
+	return ({ tools, results }) => {
+		if (script.length === 0 || !script.every((call) => tools.has(call.name))) return undefined;
+		return script[results.length] ?? CLOSING_TEXT;
+	};
+}
+
 /** The mock, listening on 127.0.0.1 on a free port. */
 export class MockModelApi {
 	readonly #server: Server;
-	readonly #script: ScriptedCall[];
+	readonly #respond: Responder;
 	readonly #tag: string;
+	#calls = 0;
 	/** Tool results of the latest main-loop request (each request carries the whole conversation). */
 	toolResults: ToolResult[] = [];
-	/** How many main-loop requests arrived. */
+	/** How many main-loop requests (answered with a tool call or a closing text) arrived. */
 	turns = 0;
-	/** The user-visible prompts of the main loop's first request, to check what the model was told. */
-	firstPrompt = '';
 	readonly #waiters = new Set<() => void>();
 
-	private constructor(script: ScriptedCall[], tag: string) {
-		this.#script = script;
+	private constructor(respond: Responder, tag: string) {
+		this.#respond = respond;
 		this.#tag = tag;
 		this.#server = createServer((request, response) => {
 			this.#handle(request, response).catch((error: unknown) => {
@@ -113,9 +137,9 @@ export class MockModelApi {
 		});
 	}
 
-	/** Start a mock that makes the model call `script`'s tools in order, then end its turn. */
-	static async start(script: ScriptedCall[], tag = 'scenario'): Promise<MockModelApi> {
-		const api = new MockModelApi(script, tag);
+	/** Start a mock answering with `script` (see `scripted`) or a custom responder. */
+	static async start(script: ScriptedCall[] | Responder, tag = 'scenario'): Promise<MockModelApi> {
+		const api = new MockModelApi(Array.isArray(script) ? scripted(script) : script, tag);
 		await new Promise<void>((resolve) => api.#server.listen(0, '127.0.0.1', resolve));
 		return api;
 	}
@@ -134,31 +158,31 @@ export class MockModelApi {
 		}
 		const body = JSON.parse(raw) as MessagesBody & { model?: string };
 		const model = body.model ?? 'claude-sonnet-4-5';
-		const tools = new Set((body.tools ?? []).map((tool) => tool.name));
-		const mainLoop = this.#script.length > 0 && this.#script.every((call) => tools.has(call.name));
-		if (!mainLoop) {
+		const results = toolResultsIn(body);
+		const reply = this.#respond({
+			tools: new Set((body.tools ?? []).map((tool) => tool.name)),
+			firstPrompt: textOf(body.messages?.[0]?.content),
+			system: textOf(body.system),
+			results,
+			body,
+		});
+		if (reply === undefined) {
 			stream(response, model, { type: 'text', text: '' }, { type: 'text_delta', text: 'none' });
 			return;
-		}
-		const results = toolResultsIn(body);
-		if (this.turns === 0) {
-			const [first] = body.messages ?? [];
-			this.firstPrompt = textOf(first?.content);
 		}
 		this.turns++;
 		this.toolResults = results;
 		this.#wake();
-		const next = this.#script[results.length];
-		if (next === undefined) {
-			stream(response, model, { type: 'text', text: '' }, { type: 'text_delta', text: CLOSING_TEXT });
+		if (typeof reply === 'string') {
+			stream(response, model, { type: 'text', text: '' }, { type: 'text_delta', text: reply });
 			return;
 		}
-		const id = `toolu_${this.#tag}_${results.length + 1}`;
+		const id = `toolu_${this.#tag}_${++this.#calls}`;
 		stream(
 			response,
 			model,
-			{ type: 'tool_use', id, name: next.name, input: {} },
-			{ type: 'input_json_delta', partial_json: JSON.stringify(next.input) },
+			{ type: 'tool_use', id, name: reply.name, input: {} },
+			{ type: 'input_json_delta', partial_json: JSON.stringify(reply.input) },
 		);
 	}
 
