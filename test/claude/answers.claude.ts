@@ -63,20 +63,4 @@ withClaude('a real Claude Code pane teammate answered by our lead CLI', () => {
 		expect(result?.content).toContain(`:\n${reason}`);
 		expect(s.output()).toBeUndefined();
 	});
-
-	it("idle notification: our lead shows the teammate's idle notice and acks it", async () => {
-		const s = await writing('idle', 'allowed');
-		const lead = await s.startLead(['--auto', 'allow']);
-		await s.launch();
-		await s.api.waitForResults(1);
-		const idle = await lead
-			.nextEvent((event) => event['event'] === 'message' && event['type'] === 'idle_notification', 'idle notice')
-			.catch(async (error: Error) => {
-				const inbox = await s.team.inbox('team-lead').read();
-				throw new Error(`${error.message}\nthe lead inbox holds: ${JSON.stringify(inbox)}`);
-			});
-		expect(idle).toMatchObject({ from: WORKER, acked: true });
-		expect(JSON.parse(String(idle['text']))).toMatchObject({ type: 'idle_notification', idleReason: 'available' });
-		await s.until(async () => (await s.team.inbox('team-lead').read()).length === 0, 'the lead inbox emptied');
-	});
 });
