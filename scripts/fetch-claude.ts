@@ -41,10 +41,15 @@ export function cacheDir(): string {
 }
 
 async function versionOf(bin: string): Promise<string> {
-	const { stdout } = await run(bin, ['--version'], {
-		timeout: 60_000,
-		env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: homedir(), DISABLE_AUTOUPDATER: '1' },
-	});
+	let stdout: string;
+	try {
+		({ stdout } = await run(bin, ['--version'], {
+			timeout: 60_000,
+			env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: homedir(), DISABLE_AUTOUPDATER: '1' },
+		}));
+	} catch (error) {
+		throw new Error(`cannot run ${bin} --version: ${(error as Error).message}`, { cause: error });
+	}
 	const version = stdout.trim();
 	if (!version.startsWith(`${CLAUDE_VERSION} `)) {
 		throw new Error(`${bin} --version printed "${version}", expected ${CLAUDE_VERSION} (Claude Code)`);
@@ -61,6 +66,10 @@ async function download(dir: string): Promise<{ bytes: number; ms: number }> {
 		const { stdout } = await run('npm', ['pack', PACKAGE, '--pack-destination', work, '--json'], {
 			timeout: 15 * 60_000,
 			maxBuffer: 16 * 1024 * 1024,
+		}).catch((error: Error) => {
+			throw new Error(`npm pack ${PACKAGE} failed (is the npm registry reachable?): ${error.message}`, {
+				cause: error,
+			});
 		});
 		const [packed] = JSON.parse(stdout) as { filename: string }[];
 		if (!packed) throw new Error(`npm pack ${PACKAGE} printed no file`);
