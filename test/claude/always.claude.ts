@@ -6,7 +6,8 @@ import { bash, startScenario, TEAM, withClaude } from './harness.js';
 /**
 The same call twice, a command whose only permission is the command itself. A shell redirect would not do: Claude Code
 2.1.330 checks the redirect's target path apart from the command (it asks again, suggesting `addDirectories`, even for
-a file in its own working directory), so an exact command rule alone never covers it.
+a file in its own working directory), so an exact command rule alone never covers it. The command holds a backslash
+on purpose: the rule sent back must carry the command as Claude Code compares it, with no escaping of our own.
 */
 function twice() {
 	const again = bash(`node -e "require('fs').appendFileSync('ran.txt', 'again\\n')"`, 'Append a marker line');
