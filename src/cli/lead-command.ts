@@ -12,7 +12,6 @@ import { Policy } from '../policy/policy.js';
 import { globalOptions, openTeam, stopSignal } from './context.js';
 import { DecisionFeed } from './decision-feed.js';
 import { LeadEvents } from './lead-events.js';
-import { LeadScreen } from './lead-screen.js';
 import type { LeadView } from './lead-view.js';
 import { loadPolicyFile } from './policy-file.js';
 import { loadSigner } from './signing-key.js';
@@ -31,7 +30,8 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	const leader = new Leader(team, { policy, ...(signer ? { signer: signer.sign } : {}) });
 	const interactive =
 		!globalOptions(self).json && flags.auto === undefined && process.stdin.isTTY && process.stdout.isTTY;
-	const view: LeadView = interactive ? new LeadScreen() : new LeadEvents(flags.auto);
+	// The prompt library loads only for the screen.
+	const view: LeadView = interactive ? new (await import('./lead-screen.js')).LeadScreen() : new LeadEvents(flags.auto);
 
 	// The leader reports its own answers and the audit log every answer; report each one once.
 	const reported = new Set<string>();
