@@ -168,7 +168,7 @@ export class Scenario {
 		const dir = mkdtempSync(path.join(tmpdir(), `claude-${options.tag}-`));
 		const configDir = path.join(dir, 'config');
 		const cwd = path.join(dir, 'work');
-		for (const sub of ['config', 'home', 'work', 'out']) mkdirSync(path.join(dir, sub), { recursive: true });
+		for (const sub of ['config', 'home', 'work', 'out', 'tmp']) mkdirSync(path.join(dir, sub), { recursive: true });
 		const claudeJson = {
 			hasCompletedOnboarding: true,
 			projects: { [cwd]: { hasTrustDialogAccepted: true } },
@@ -192,6 +192,8 @@ export class Scenario {
 		return {
 			PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
 			HOME: this.home,
+			// Claude Code keeps per-project scratch under $TMPDIR/claude-<uid>: inside the scenario, removed with it.
+			TMPDIR: path.join(this.dir, 'tmp'),
 			TERM: 'xterm-256color',
 			LANG: 'C.UTF-8',
 			CLAUDE_CONFIG_DIR: this.configDir,
