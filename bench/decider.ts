@@ -1,5 +1,5 @@
 /**
-Section 10: the Leader's `decide` function on the fast path against the policy. Three forked leads, each on its own
+Section 12: the Leader's `decide` function on the fast path against the policy. Three forked leads, each on its own
 team: one whose policy allows Bash, one whose `decide` allows it at once, one whose `decide` awaits a 1 ms timer
 first. One worker (a pool child) asks each in turn, a block of round trips at a time, the three interleaved over
 several rounds, so all three share the machine's conditions.
@@ -78,7 +78,7 @@ export async function deciderRoundTrips(ctx: BenchContext): Promise<SectionResul
 		];
 		return {
 			section: {
-				title: '10. Decide in code on the fast path',
+				title: '12. Decide in code on the fast path',
 				intro: [
 					'Permission round trips (1 worker, one ask after another) answered by a forked Leader: by its policy, by',
 					'a `decide` function that answers at once, and by one that awaits a 1 ms timer first. The three leads run',

@@ -2,7 +2,7 @@
 Forked swarm-mailbox lead for the bench: a Leader whose policy allows every Bash call at once and leaves every
 other tool to a person. It holds each request left to a person (as a UI would) and reports `{kind: 'pending',
 count}` whenever the count reaches a multiple of 100. Answers CPU and memory queries (process-usage.ts).
-With a mode (section 10), Bash is allowed by a `decide` function instead of the policy: `decide` answers at once,
+With a mode (section 12), Bash is allowed by a `decide` function instead of the policy: `decide` answers at once,
 `decide-async` after awaiting a 1 ms timer (its waits are reported on `{kind: 'timer-query'}`).
 argv: <teamsRoot> <teamName> <polling: 0|1> [policy | decide | decide-async]
 */

@@ -3,8 +3,8 @@
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
 file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
-8. the Claude Code hook per tool call; 9. the approval page (event stream and approve latency, an idle page);
-10. `decide` in code against the policy.
+8. the Claude Code hook per tool call; 9. the approval page; 10. a lead with a long history; 11. the cold send path;
+12. `decide` in code against the policy.
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -21,10 +21,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backlog } from './backlog.js';
 import { bundleChildren } from './bundle.js';
+import { coldWriters } from './cold-writers.js';
 import { conditionLine, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
 import { deciderRoundTrips } from './decider.js';
+import { history } from './history.js';
 import { hookCalls } from './hook.js';
 import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
@@ -71,7 +73,9 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[7, neighbourTraffic],
 	[8, hookCalls],
 	[9, webPage],
-	[10, deciderRoundTrips],
+	[10, history],
+	[11, coldWriters],
+	[12, deciderRoundTrips],
 ];
 
 const began = performance.now();

@@ -22,10 +22,10 @@ rules, so a deny in either beats an allow in either. `fallback` (`ask` or `deny`
 request nobody answered in time (default: wait indefinitely).
 */
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { errors, isMailboxError } from '../errors.js';
+import { readFile } from '../fs/fs-seam.js';
 import type { PolicyOptions } from '../policy/policy.js';
 import { RuleSet, type RuleSetSpec } from '../policy/rule-set.js';
 

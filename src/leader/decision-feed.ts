@@ -4,9 +4,9 @@ another process (a CLI's `approve` / `deny`, `Leader.answer`); every answer appe
 so a Leader follows that file to report every answer as `decided`. Only lines appended after `start()` are reported.
 */
 
-import { type FSWatcher, watch } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { open, stat, watch } from '../fs/fs-seam.js';
 import { type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import type { Team } from '../team/team.js';
 
