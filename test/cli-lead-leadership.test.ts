@@ -99,7 +99,7 @@ describe('per-worker policy scopes', () => {
 				fallback: 'deny',
 			}),
 		);
-		await startLead(root, ['--policy', policy]);
+		const { lead } = await startLead(root, ['--policy', policy]);
 		const team = await Team.open('alpha', { root });
 		const ann = track(new Worker(team, { name: 'ann' }));
 		const bob = track(new Worker(team, { name: 'bob' }));
@@ -110,6 +110,8 @@ describe('per-worker policy scopes', () => {
 		expect(await ann.requestPermission(read('/secret/key', 'toolu_3'))).toMatchObject({ behavior: 'deny' });
 		expect(await bob.requestPermission(read('/secret/key', 'toolu_4'))).toMatchObject({ behavior: 'allow' });
 		expect(await ann.requestPermission(read('/src/a.ts', 'toolu_5'))).toMatchObject({ behavior: 'allow' });
+		await Promise.all([ann.close(), bob.close()]);
+		expect((await lead.stop('SIGTERM')).code).toBe(0);
 	});
 
 	it('refuses a bad rule in a worker scope, naming it (exit 2)', async () => {
