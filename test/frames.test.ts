@@ -567,14 +567,16 @@ describe('digests', () => {
 		expect(inputDigest('Bash', a)).not.toBe(inputDigest('Read', a));
 	});
 
-	it(`leave objects nested ${SORT_DEPTH_LIMIT} levels or deeper unsorted`, () => {
+	it(`sort objects down to level ${SORT_DEPTH_LIMIT} (as Claude Code 2.1.330) and leave deeper ones as sent`, () => {
 		const nest = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : { k: nest(depth - 1, leaf) });
-		const sortedLevel = SORT_DEPTH_LIMIT - 1;
-		expect(inputDigest('T', nest(sortedLevel, { b: 1, a: 2 }))).toBe(
-			inputDigest('T', nest(sortedLevel, { a: 2, b: 1 })),
+		const wrapped = (depth: number, inner: string) => '{"k":'.repeat(depth) + inner + '}'.repeat(depth);
+		// Level 32 is still sorted: the bytes are those of the sorted object.
+		expect(inputDigest('T', nest(SORT_DEPTH_LIMIT, { b: 1, a: 2 }))).toBe(
+			sha256(`T\0${wrapped(SORT_DEPTH_LIMIT, '{"a":2,"b":1}')}`),
 		);
-		expect(inputDigest('T', nest(SORT_DEPTH_LIMIT, { b: 1, a: 2 }))).not.toBe(
-			inputDigest('T', nest(SORT_DEPTH_LIMIT, { a: 2, b: 1 })),
+		// Level 33 is past the walk: keys stay in the order sent.
+		expect(inputDigest('T', nest(SORT_DEPTH_LIMIT + 1, { b: 1, a: 2 }))).toBe(
+			sha256(`T\0${wrapped(SORT_DEPTH_LIMIT + 1, '{"b":1,"a":2}')}`),
 		);
 	});
 

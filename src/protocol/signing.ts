@@ -20,7 +20,11 @@ export { createLeadKeyPair, parseVerifyKey, verifyKeyFor } from './verify-key.js
 export const LEAD_SIGNATURE_CONTEXT = 'claude-team-lead-entry-v1';
 /** Sender names Claude Code signs and treats as the lead. */
 export const leadSenderNames: ReadonlySet<string> = new Set(['team-lead', 'user', 'system']);
-/** Entries timestamped this long before process start still verify, if the process started this close to the key. */
+/**
+Entries timestamped this long before process start still verify, if the process started at most this long after
+the key was made (never when it started before: a key dated after the process could not have been on its command
+line at launch).
+*/
 export const LEAD_KEY_GRACE_MS = 120_000;
 
 /** The fields a lead signature covers. `type`, `read`, `msgV` and the recipient are not covered. */
@@ -183,7 +187,9 @@ export class LeadVerifier {
 		this.issuedAtMs = issuedAtMs;
 		this.#publicKey = publicKey;
 		this.#maxSpent = maxSpent;
-		const freshKey = Math.abs(processStartMs - issuedAtMs) <= LEAD_KEY_GRACE_MS;
+		// One way only, as Claude Code: the process started after the key was made, and within the grace.
+		const sinceKeyMs = processStartMs - issuedAtMs;
+		const freshKey = sinceKeyMs >= 0 && sinceKeyMs <= LEAD_KEY_GRACE_MS;
 		this.thresholdMs = freshKey ? processStartMs - LEAD_KEY_GRACE_MS : processStartMs;
 	}
 
