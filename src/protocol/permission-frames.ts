@@ -2,8 +2,8 @@
 The permission frames: tool-call asks (`permission_request` / `permission_response`) and sandbox network asks
 (`sandbox_permission_request` / `sandbox_permission_response`). Re-exported by `frames.ts`.
 
-`permission_response` is the one strict frame: Claude Code validates it with a strict union on `subtype` and drops
-anything else, so a response this library writes must never carry extra keys.
+`permission_response` is the one frame with a schema on Claude Code's side: a union on `subtype` that strips unknown
+keys. It is read the same way here, and written strictly (never with a key a receiver would strip).
 */
 
 import { z } from 'zod';
@@ -54,46 +54,53 @@ export type PermissionRequestFrame = z.infer<typeof PermissionRequestFrame>;
 /** A `permission_request` before defaults are applied (`permission_suggestions` may be missing). */
 export type PermissionRequestFrameInput = z.input<typeof PermissionRequestFrame>;
 
-/** Binds a permission answer to one tool call: the worker refuses the answer if any field differs. */
-export const ApprovedRequest = z.strictObject({
-	tool_use_id: z.string(),
-	tool_name: z.string(),
-	input_digest: z.string(),
-});
-/** Binds a permission answer to one tool call. */
-export type ApprovedRequest = z.infer<typeof ApprovedRequest>;
-
-const PermissionResponseSuccess = z.strictObject({
-	type: z.literal('permission_response'),
-	request_id: z.string().min(1),
-	subtype: z.literal('success'),
-	tool_use_id: z.string().optional(),
-	approved_request: ApprovedRequest.optional(),
-	response: z
-		.strictObject({
+/**
+The `permission_response` schemas, built over an object kind: `z.object` for reading (Claude Code's schema strips
+unknown keys, so a future field must not make a worker refuse an answer; the extra keys are dropped, never acted on)
+and `z.strictObject` for writing (this library never writes a key a receiver would have to strip).
+*/
+function permissionResponseSchemas(object: typeof z.object | typeof z.strictObject) {
+	const approvedRequest = object({ tool_use_id: z.string(), tool_name: z.string(), input_digest: z.string() });
+	const success = object({
+		type: z.literal('permission_response'),
+		request_id: z.string().min(1),
+		subtype: z.literal('success'),
+		tool_use_id: z.string().optional(),
+		approved_request: approvedRequest.optional(),
+		response: object({
 			updated_input: z.record(z.string(), z.unknown()).optional(),
 			// Items are checked one by one on use (see `validPermissionUpdates`); a bad item does not void the frame.
 			permission_updates: z.array(z.unknown()).optional(),
-		})
-		.optional(),
-});
+		}).optional(),
+	});
+	const error = object({
+		type: z.literal('permission_response'),
+		request_id: z.string().min(1),
+		subtype: z.literal('error'),
+		tool_use_id: z.string().optional(),
+		approved_request: approvedRequest.optional(),
+		error: z.string(),
+	});
+	return { approvedRequest, frame: z.discriminatedUnion('subtype', [success, error]) };
+}
 
-const PermissionResponseError = z.strictObject({
-	type: z.literal('permission_response'),
-	request_id: z.string(),
-	subtype: z.literal('error'),
-	tool_use_id: z.string().optional(),
-	approved_request: ApprovedRequest.optional(),
-	error: z.string(),
-});
+const lenientResponse = permissionResponseSchemas(z.object);
+const strictResponse = permissionResponseSchemas(z.strictObject);
 
-/** Lead → worker: the answer to a `permission_request`. `success` allows the call, `error` denies it. */
-export const PermissionResponseFrame = z.discriminatedUnion('subtype', [
-	PermissionResponseSuccess,
-	PermissionResponseError,
-]);
+/** Binds a permission answer to one tool call: the worker refuses the answer if any field differs. */
+export const ApprovedRequest = lenientResponse.approvedRequest;
+/** Binds a permission answer to one tool call. */
+export type ApprovedRequest = z.infer<typeof ApprovedRequest>;
+
+/**
+Lead → worker: the answer to a `permission_response`. `success` allows the call, `error` denies it. Reading strips
+unknown keys (as Claude Code 2.1.330 does); `request_id` must be non-empty in both branches.
+*/
+export const PermissionResponseFrame = lenientResponse.frame;
 /** Lead → worker: the answer to a `permission_request`. */
 export type PermissionResponseFrame = z.infer<typeof PermissionResponseFrame>;
+/** The same frame as written by this library: no keys beyond the schema's. */
+export const StrictPermissionResponseFrame = strictResponse.frame;
 
 /** Worker → lead: the sandbox blocked network access to a host; may it connect? */
 export const SandboxPermissionRequestFrame = z.looseObject({
