@@ -4,6 +4,7 @@ differently (issue 16): lenient `permission_response` parsing, MCP-skill asks, t
 Real teams in temp directories, real inbox files.
 */
 
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { approvedRequestFor } from '../src/protocol/frame-builders.js';
 import { encodeFrame, parseFrame } from '../src/protocol/frame-codec.js';
@@ -11,7 +12,7 @@ import { type PermissionRequestFrame, validPermissionUpdates } from '../src/prot
 import { Team } from '../src/team/team.js';
 import type { RejectedResponse } from '../src/worker/responses.js';
 import { Worker } from '../src/worker/worker.js';
-import { collect, track, until, within } from './helpers/swarm.js';
+import { collect, nextRequest, startSwarm, track, until, within } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';
 
 /** A team with worker `ann` (no leader running: the test plays the lead by writing its inbox entries). */
@@ -132,5 +133,68 @@ describe('"manual" permission mode reads as "default"', () => {
 			{ type: 'setMode', mode: 'sleepy', destination: 'session' },
 		]);
 		expect(updates).toEqual([{ type: 'setMode', mode: 'default', destination: 'session' }]);
+	});
+});
+
+describe('MCP-skill asks as Claude Code 2.1.330 judges them', () => {
+	const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+	/** Write a raw permission_request from ann into the lead inbox, approve it, and return the response frame. */
+	async function approveRaw(extra: Record<string, unknown>) {
+		const { team, leader, requests } = await startSwarm();
+		const frame = {
+			type: 'permission_request',
+			request_id: 'perm-1796288858155-abcdefg',
+			agent_id: 'ann',
+			tool_name: 'Skill',
+			tool_use_id: 'toolu_9',
+			description: 'Search the docs',
+			input: { q: 'x' },
+			...extra,
+		};
+		await team.inbox('team-lead').send({ from: 'ann', text: JSON.stringify(frame) });
+		const request = await nextRequest(requests);
+		await request.approve();
+		await leader.flushed();
+		const entry = (await team.inbox('ann').read())[0];
+		const parsed = entry && parseFrame(entry.text);
+		if (parsed?.kind !== 'frame' || parsed.frame.type !== 'permission_response') throw new Error('no response');
+		return parsed.frame;
+	}
+
+	it('takes in an ask with only mcp_skill.{name, version} and no tool_kind, bound as an MCP skill', async () => {
+		const response = await approveRaw({ mcp_skill: { name: 'search', version: '2' } });
+		const expected = sha256(
+			'Skill#mcp_skill\0{"description":"Search the docs","input":{"q":"x"},' +
+				'"mcp_skill":{"name":"search","version":"2"},"permission_suggestions":[]}',
+		);
+		expect(response.approved_request?.input_digest).toBe(expected);
+	});
+
+	it('takes in an ask with tool_kind "mcp_skill", a bare skill and a server without a source', async () => {
+		const response = await approveRaw({
+			tool_kind: 'mcp_skill',
+			mcp_server: { name: 'docs' },
+			mcp_skill: { name: 'search', version: '2' },
+		});
+		const expected = sha256(
+			'Skill#mcp_skill\0{"description":"Search the docs","input":{"q":"x"},"mcp_server":{"name":"docs"},' +
+				'"mcp_skill":{"name":"search","version":"2"},"permission_suggestions":[]}',
+		);
+		expect(response.approved_request?.input_digest).toBe(expected);
+	});
+
+	it('refuses an MCP-skill ask whose skill lacks its version', () => {
+		const frame = {
+			type: 'permission_request',
+			request_id: 'perm-1-a',
+			agent_id: 'ann',
+			tool_name: 'Skill',
+			tool_use_id: 't',
+			description: '',
+			input: {},
+			mcp_skill: { name: 'search' },
+		};
+		expect(parseFrame(JSON.stringify(frame))).toMatchObject({ kind: 'invalid', type: 'permission_request' });
 	});
 });

@@ -204,9 +204,9 @@ describe('parseFrame', () => {
 			'hostPattern.host',
 		],
 		[
-			'an MCP-skill ask without its server',
-			{ ...examples.permission_request, tool_kind: 'mcp_skill', mcp_skill: { name: 's', version: '1', uri: 'u' } },
-			'mcp_server',
+			'an MCP-skill ask without its skill',
+			{ ...examples.permission_request, tool_kind: 'mcp_skill', mcp_server: { name: 'docs', source: 'project' } },
+			'mcp_skill',
 		],
 		['an array as tool input', { ...examples.permission_request, input: ['ls'] }, 'input'],
 	])('reports %s as invalid', (_name, frame, path) => {

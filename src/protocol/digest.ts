@@ -5,7 +5,7 @@ Digests that bind an answer to the exact request it answers. A worker compares t
 
 import { createHash } from 'node:crypto';
 import { errors } from '../errors.js';
-import type { PermissionRequestFrameInput } from './permission-frames.js';
+import { isMcpSkillRequest, type PermissionRequestFrameInput } from './permission-frames.js';
 
 /**
 The deepest level whose objects get their keys sorted. The top-level value is level 0 and every object or array
@@ -74,7 +74,7 @@ export function mcpSkillInputDigest(toolName: string, parts: McpSkillDigestParts
 
 /** The `input_digest` a `permission_response` must carry to approve this request, whichever kind of ask it is. */
 export function permissionRequestDigest(request: PermissionRequestFrameInput): string {
-	if (request.tool_kind === 'mcp_skill') {
+	if (isMcpSkillRequest(request)) {
 		// The worker digests its own copy, where missing suggestions are already [].
 		const permission_suggestions = request.permission_suggestions ?? [];
 		return mcpSkillInputDigest(request.tool_name, { ...request, permission_suggestions });

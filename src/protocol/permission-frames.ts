@@ -11,20 +11,28 @@ import { z } from 'zod';
 // Claude Code writes `new Date().toISOString()` but never checks the format, so neither do readers here.
 const timestamp = z.string();
 
-/** The MCP server behind an MCP-skill permission ask. */
-export const McpServerInfo = z.looseObject({ name: z.string(), source: z.string() });
+/** The MCP server behind an MCP-skill permission ask. Claude Code writes `{name, source}` but requires neither. */
+export const McpServerInfo = z.looseObject({ name: z.string().optional(), source: z.string().optional() });
 /** The MCP server behind an MCP-skill permission ask. */
 export type McpServerInfo = z.infer<typeof McpServerInfo>;
 
-/** The MCP skill a worker asks to use. */
+/** The MCP skill a worker asks to use. Only `name` and `version` are required, as in Claude Code 2.1.330. */
 export const McpSkillInfo = z.looseObject({
 	name: z.string(),
 	version: z.string(),
-	uri: z.string(),
+	uri: z.string().optional(),
 	server_description: z.string().optional(),
 });
 /** The MCP skill a worker asks to use. */
 export type McpSkillInfo = z.infer<typeof McpSkillInfo>;
+
+/**
+Whether a permission ask is an MCP-skill ask, by Claude Code 2.1.330's rule: `tool_kind` is "mcp_skill", or an
+`mcp_skill` object is present. Such asks are digested with their server, skill, description and suggestions.
+*/
+export function isMcpSkillRequest(request: { tool_kind?: unknown; mcp_skill?: unknown }): boolean {
+	return request.tool_kind === 'mcp_skill' || request.mcp_skill !== undefined;
+}
 
 /** Worker → lead: may this tool call run? `agent_id` holds the worker's name, not its `name@team` id. */
 export const PermissionRequestFrame = z
@@ -37,16 +45,16 @@ export const PermissionRequestFrame = z
 		description: z.string(),
 		input: z.record(z.string(), z.unknown()),
 		permission_suggestions: z.array(z.unknown()).default([]),
-		tool_kind: z.literal('mcp_skill').optional(),
+		// A kind this library does not know yet is kept, not refused: only "mcp_skill" changes how the ask is bound.
+		tool_kind: z.string().optional(),
 		mcp_server: McpServerInfo.optional(),
 		mcp_skill: McpSkillInfo.optional(),
 	})
 	.superRefine((frame, ctx) => {
-		// The MCP-skill digest covers both objects, so an ask that names the kind without them cannot be bound.
-		if (frame.tool_kind !== 'mcp_skill') return;
-		for (const key of ['mcp_server', 'mcp_skill'] as const) {
-			if (frame[key] !== undefined) continue;
-			ctx.addIssue({ code: 'custom', path: [key], message: 'required when tool_kind is "mcp_skill"' });
+		// The skill's name and version are what a person is shown and what the digest pins; without them an
+		// MCP-skill ask cannot be judged.
+		if (frame.tool_kind === 'mcp_skill' && frame.mcp_skill === undefined) {
+			ctx.addIssue({ code: 'custom', path: ['mcp_skill'], message: 'required when tool_kind is "mcp_skill"' });
 		}
 	});
 /** Worker → lead: may this tool call run? */
