@@ -198,3 +198,31 @@ describe('MCP-skill asks as Claude Code 2.1.330 judges them', () => {
 		expect(parseFrame(JSON.stringify(frame))).toMatchObject({ kind: 'invalid', type: 'permission_request' });
 	});
 });
+
+describe('reserved teammate names, judged after Claude Code 2.1.330 folds them', () => {
+	it.each([
+		['team-1ead', 'a digit posing as "l"'],
+		['TEAM-IEAD', 'a capital I posing as "l"'],
+		['MAIN', 'upper case (the I must not fold away "main")'],
+		['syst\u0435m', 'a Cyrillic "е"'],
+		['team\u2013lead', 'an en dash'],
+		['\u200buser', 'an invisible character'],
+		['1A72482C\u2013E378\u201341BC\u20138331\u2013A0F77F2CF0B4', 'a session id with Unicode dashes'],
+		['ann\uff20alpha', 'an agent id with a full-width @'],
+	])('refuses %j (%s) when a teammate is added', async (name) => {
+		const team = await Team.create('names', { root: tempDir() });
+		await expect(team.addMember({ name })).rejects.toMatchObject({
+			code: 'INVALID_NAME',
+			message: expect.stringMatching(/reserved by Claude Code|shaped like a session id|shaped like an agent id/),
+		});
+		expect((await team.members()).map((member) => member.name)).toEqual(['team-lead']);
+	});
+
+	it('keeps accepting ordinary names that merely contain a reserved word', async () => {
+		const team = await Team.create('names', { root: tempDir() });
+		for (const name of ['mainframe', 'team-lead-2', 'user1', 'systems', 'lead', 'team_lead']) {
+			await team.addMember({ name });
+		}
+		expect((await team.members()).length).toBe(7);
+	});
+});
