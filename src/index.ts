@@ -115,6 +115,7 @@ export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownR
 export type {
 	CheckedEntry,
 	LeadClassification,
+	LeadEntrySigner,
 	LeadKeyPair,
 	LeadSignedFields,
 	LeadVerifierOptions,
@@ -122,6 +123,7 @@ export type {
 } from './protocol/signing.js';
 export {
 	createLeadKeyPair,
+	keyPerRecipient,
 	LeadVerifier,
 	leadSignaturePayload,
 	parseVerifyKey,

@@ -21,7 +21,10 @@ function withAnswerOptions(command: Command): Command {
 		.argument('<team>', 'team name')
 		.argument('<request-id>', 'the request id (see `pending`)')
 		.option('--worker <name>', 'the asking worker, when the id is pending for several')
-		.option('--signing-key <file>', "sign the response with the lead's Ed25519 private key (PKCS#8 PEM)");
+		.option(
+			'--signing-key <file|dir>',
+			"sign the response with the lead's Ed25519 private key (PKCS#8 PEM), or <dir>/<teammate>.pem per teammate",
+		);
 }
 
 async function remoteOptions(flags: AnswerFlags) {

@@ -14,6 +14,7 @@ import { inboxCommand, sendCommand } from './message-commands.js';
 import { exitCodes, reportError } from './output.js';
 import { requestCommand, requestNetworkCommand } from './request-commands.js';
 import { schemaCommand } from './schema-command.js';
+import { verifyKeyCommand } from './signing-key.js';
 import { teamCommand } from './team-commands.js';
 
 const commands: (() => Command)[] = [
@@ -29,6 +30,7 @@ const commands: (() => Command)[] = [
 	doctorCommand,
 	schemaCommand,
 	mcpPermissionServerCommand,
+	verifyKeyCommand,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };

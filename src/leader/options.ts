@@ -12,8 +12,11 @@ export interface LeaderOptions {
 	name?: string;
 	/** Decides requests at once (allow / deny) or leaves them to a person; without one, every request waits for a person. */
 	policy?: Policy;
-	/** Signs each response entry (e.g. `(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`. */
-	signer?: (entry: OutgoingEntry) => OutgoingEntry;
+	/**
+	Signs each response entry for its recipient (e.g. `keyPerRecipient(keys)`, one key per pane teammate, or
+	`(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`.
+	*/
+	signer?: (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
 	/** Append each decision to `<team dir>/swarm-mailbox/audit.jsonl`. @default true */
 	auditLog?: boolean;
 	/** Poll the inbox instead of OS notifications (network file systems). @default false */

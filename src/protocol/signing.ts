@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { errors } from '../errors.js';
 import type { InboxEntry, OutgoingEntry } from '../inbox/entry.js';
 import { normalizeSenderName } from '../team/name-fold.js';
+import { sanitizePathComponent } from '../team/paths.js';
 import { frameTypeOf } from './frame-codec.js';
 import { assertLeadPrivateKey, fromCanonicalBase64Url, parseVerifyKey, toBase64Url } from './verify-key.js';
 
@@ -92,6 +93,41 @@ export function withLeadSignature(
 		timestamp: outgoing.timestamp ?? new Date().toISOString(),
 	};
 	return { ...fixed, lead_sig: signLeadEntry(fixed, privateKey) };
+}
+
+/**
+Signs an entry for one recipient: `(entry, recipient) => signed entry`, keeping its `msg_id`. The recipient is the
+inbox (teammate name) the entry goes to, so each pane teammate can have its own key, as Claude Code keys them.
+*/
+export type LeadEntrySigner = (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
+
+/**
+A signer that signs with each recipient's own key, as Claude Code 2.1.330 does (one Ed25519 pair per pane teammate,
+looked up by its inbox, case-insensitively). An entry for a recipient without a key, or not from exactly a lead name,
+goes out unsigned, as Claude Code writes to unkeyed (in-process) teammates. A signed entry copied into another keyed
+teammate's inbox does not verify there.
+@example
+```
+const keys = new Map([['ann', createLeadKeyPair()], ['bob', createLeadKeyPair()]]);
+const signer = keyPerRecipient((name) => keys.get(name)?.privateKey);
+new Leader(team, { signer }); // start ann with --lead-verify-key keys.get('ann').verifyKey
+```
+*/
+export function keyPerRecipient(
+	keys: ReadonlyMap<string, KeyObject> | ((recipient: string) => KeyObject | undefined),
+): LeadEntrySigner {
+	let lookup: (recipient: string) => KeyObject | undefined;
+	if (typeof keys === 'function') lookup = keys;
+	else {
+		// The inbox file names a recipient, and Claude Code keys by that path lower-cased.
+		const inboxKey = (name: string) => sanitizePathComponent(name).toLowerCase();
+		const byInbox = new Map([...keys].map(([name, key]) => [inboxKey(name), key] as const));
+		lookup = (recipient) => byInbox.get(inboxKey(recipient));
+	}
+	return (entry, recipient) => {
+		const key = lookup(recipient);
+		return key !== undefined && leadSenderNames.has(entry.from) ? withLeadSignature(entry, key) : entry;
+	};
 }
 
 /** Whether `from` is, or poses as, a lead name after `normalizeSenderName`. */
