@@ -49,6 +49,7 @@ export { Leader } from './leader/leader.js';
 export type { ApproveOptions, DenyOptions } from './leader/pending-request.js';
 export { PendingRequest } from './leader/pending-request.js';
 export type { AnswerDecision } from './leader/response.js';
+export type { AlwaysScope } from './policy/always-rule.js';
 export { hostMatches, isValidHost } from './policy/host-pattern.js';
 export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
 export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
