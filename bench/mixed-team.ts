@@ -111,7 +111,7 @@ export async function mixedTeam(ctx: BenchContext): Promise<SectionResult> {
 	const oursLost = levels.flatMap((n) => mixed.get(n) ?? []).reduce((sum, run) => sum + run.oursLost, 0);
 	return {
 		section: {
-			title: '8. Mixed team: Claude Code-style writers with and without ours',
+			title: '12. Mixed team: Claude Code-style writers with and without ours',
 			intro: [
 				`Each writer process sends ${count} messages one after another into one inbox. "Among themselves": 2N`,
 				'Claude Code-style writers (the lock schedule of 2.1.330: 10 retries, 5..100 ms, then the message is',

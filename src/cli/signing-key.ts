@@ -7,10 +7,10 @@ value a runner passes to a teammate it spawns.
 */
 
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { errors, isMailboxError } from '../errors.js';
+import { readdirSync, readFileSync, statSync, writeFileSync } from '../fs/fs-seam.js';
 import { keyPerRecipient, type LeadEntrySigner, verifyKeyFor, withLeadSignature } from '../protocol/signing.js';
 import { sanitizePathComponent } from '../team/paths.js';
 import { globalOptions } from './context.js';

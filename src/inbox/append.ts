@@ -4,10 +4,11 @@ into the inbox's spool and the sender waits until some lock holder (possibly its
 combiner writes every waiting batch in one locked rewrite, instead of each sender queueing for the lock.
 */
 
-import { type FSWatcher, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { settlesWithin } from '../async-queue.js';
 import { errors } from '../errors.js';
 import { wasCommitted } from '../fs/atomic-write.js';
+import { watch } from '../fs/fs-seam.js';
 import { contendedRetryDelayMs } from '../fs/lock.js';
 import { type CommitOptions, noChange, type Plan, type TransactionOptions } from './plan.js';
 import type { InboxStore } from './store.js';
@@ -15,7 +16,9 @@ import type { InboxStore } from './store.js';
 /**
 Resolves `true` when the lock directory goes away (its holder released it): waiters then try after a random part of
 their retry interval instead of sleeping all of it. An absent lock resolves immediately. A hint only; the retry
-interval still bounds the wait.
+interval still bounds the wait. A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE)
+gives no hint: it never resolves, so the waiter sleeps its retry interval instead of trying again at once, over and
+over.
 */
 function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
 	let watcher: FSWatcher | undefined;
@@ -23,8 +26,8 @@ function watchRelease(lockPath: string): { released: Promise<boolean>; close: ()
 		try {
 			watcher = watch(lockPath, () => resolve(true));
 			watcher.on('error', () => resolve(true));
-		} catch {
-			resolve(true);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
 		}
 	});
 	return { released, close: () => watcher?.close() };
