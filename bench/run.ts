@@ -4,7 +4,7 @@
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
 file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
 8. the Claude Code hook per tool call; 9. the approval page; 10. a lead with a long history; 11. the cold send path;
-12. `decide` in code against the policy.
+12. `decide` in code against the policy; 13. a mixed team (Claude Code-style writers with and without ours).
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -30,6 +30,7 @@ import { history } from './history.js';
 import { hookCalls } from './hook.js';
 import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
+import { mixedTeam } from './mixed-team.js';
 import { neighbourTraffic } from './neighbour-traffic.js';
 import { Pool } from './pool.js';
 import {
@@ -76,6 +77,7 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[10, history],
 	[11, coldWriters],
 	[12, deciderRoundTrips],
+	[13, mixedTeam],
 ];
 
 const began = performance.now();

@@ -58,6 +58,7 @@ export { Leader } from './leader/leader.js';
 export type { ApproveOptions, DenyOptions } from './leader/pending-request.js';
 export { PendingRequest } from './leader/pending-request.js';
 export type { AnswerDecision } from './leader/response.js';
+export type { AlwaysScope } from './policy/always-rule.js';
 export { hostMatches, isValidHost } from './policy/host-pattern.js';
 export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
 export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
@@ -124,6 +125,7 @@ export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownR
 export type {
 	CheckedEntry,
 	LeadClassification,
+	LeadEntrySigner,
 	LeadKeyPair,
 	LeadSignedFields,
 	LeadVerifierOptions,
@@ -131,6 +133,7 @@ export type {
 } from './protocol/signing.js';
 export {
 	createLeadKeyPair,
+	keyPerRecipient,
 	LeadVerifier,
 	leadSignaturePayload,
 	parseVerifyKey,

@@ -138,7 +138,7 @@ describe('Worker ⇄ Leader: a person decides', () => {
 			type: 'permission_response',
 			request_id: request.requestId,
 			subtype: 'success',
-			x: 1,
+			response: 'granted', // an unknown key would only be stripped (as Claude Code does); a wrong type is malformed
 		});
 		await inject(team, 'ann', 'team-lead', malformed);
 		await until(() => rejected.length === 5, 'five rejections');

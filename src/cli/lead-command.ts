@@ -121,7 +121,10 @@ export function leadCommand(): Command {
 		.addOption(
 			new Option('--auto <decision>', 'answer every request the policy leaves to a person').choices(['allow', 'deny']),
 		)
-		.option('--signing-key <file>', "sign answers with the lead's Ed25519 private key (PKCS#8 PEM)")
+		.option(
+			'--signing-key <file|dir>',
+			"sign answers with the lead's Ed25519 private key (PKCS#8 PEM), or <dir>/<teammate>.pem per teammate",
+		)
 		.option(
 			'--takeover',
 			'take the lead even while the recorded lead process still runs (it stops being answered for)',

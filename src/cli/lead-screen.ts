@@ -71,7 +71,10 @@ export class LeadScreen implements LeadView {
 	async #answer(request: PendingRequest, choice: ScreenAnswer): Promise<void> {
 		try {
 			if (choice.behavior === 'deny') await request.deny(choice.message);
-			else await request.approve({ updatedInput: choice.updatedInput, always: choice.always === true });
+			else {
+				const { updatedInput, always, acceptSuggestions } = choice;
+				await request.approve({ updatedInput, always, acceptSuggestions });
+			}
 		} catch (error) {
 			if (isMailboxError(error, 'ALREADY_ANSWERED')) this.#board.remove(request.requestId, request.worker);
 			throw error;

@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	'mcp-permission-server': async () => (await import('./mcp-command.js')).mcpPermissionServerCommand(),
 	hook: async () => (await import('./hook-command.js')).hookCommand(),
 	config: async () => (await import('./config-command.js')).configCommand(),
+	'verify-key': async () => (await import('./signing-key.js')).verifyKeyCommand(),
 };
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };

@@ -37,7 +37,8 @@ export interface AnswerContext {
 	store: PendingStore;
 	/** The envelope `from` of responses. */
 	leaderName: string;
-	signer?: ((entry: OutgoingEntry) => OutgoingEntry) | undefined;
+	/** Signs a response for its recipient (the worker's name). */
+	signer?: ((entry: OutgoingEntry, recipient: string) => OutgoingEntry) | undefined;
 	/** Where "always" rules go (its rules file, or its memory without one). @default the team's rules file */
 	policy?: Policy | undefined;
 	audit?: AuditLog | undefined;
@@ -193,7 +194,7 @@ export class Answerer {
 			msg_id: claim.msgId,
 		};
 		if (this.#ctx.signer) {
-			entry = this.#ctx.signer(entry);
+			entry = this.#ctx.signer(entry, record.worker);
 			if (entry.msg_id !== claim.msgId) throw errors.signerChangedId(claim.msgId, entry.msg_id);
 		}
 		for (let attempt = 1; ; attempt++) {

@@ -34,8 +34,11 @@ export interface LeaderOptions {
 	@default false
 	*/
 	takeover?: boolean;
-	/** Signs each response entry (e.g. `(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`. */
-	signer?: (entry: OutgoingEntry) => OutgoingEntry;
+	/**
+	Signs each response entry for its recipient (e.g. `keyPerRecipient(keys)`, one key per pane teammate, or
+	`(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`.
+	*/
+	signer?: (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
 	/** Append each decision to `<team dir>/swarm-mailbox/audit.jsonl`. @default true */
 	auditLog?: boolean;
 	/** Poll the inbox instead of OS notifications (network file systems). @default false */
