@@ -66,6 +66,12 @@ describe('always-allow scopes', () => {
 		expect(() => alwaysScopeOf('everything')).toThrow(/`always`/);
 		expect(alwaysAllowUpdate('Bash(npm test:*)')).toEqual(session('Bash', 'npm test:*'));
 		expect(alwaysAllowUpdate('Edit')).toEqual(session('Edit'));
+		// The worker compares an exact command as written: our matcher's escapes stay out of its update, and a `*`
+		// (a wildcard to it) sends none rather than a wider rule.
+		const escaped = alwaysAllowRuleFor(bash(String.raw`printf 'again\n' >> log`));
+		expect(escaped).toBe(String.raw`Bash(printf 'again\\n' >> log)`);
+		expect(alwaysAllowUpdate(escaped)).toEqual(session('Bash', String.raw`printf 'again\n' >> log`));
+		expect(alwaysAllowUpdate(alwaysAllowRuleFor(bash('rm *.tmp')))).toBeUndefined();
 	});
 });
 

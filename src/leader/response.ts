@@ -114,7 +114,8 @@ export async function prepareResponse(
 		persistRules.push(rule);
 		persistUpdates = updates;
 		// The worker gets the rule too: a Claude Code teammate then allows the same call without asking again.
-		updates = [...updates, alwaysAllowUpdate(rule)];
+		const update = alwaysAllowUpdate(rule);
+		if (update) updates = [...updates, update];
 	}
 	const frame = createPermissionResponse({ ...bound, subtype: 'success', updatedInput, permissionUpdates: updates });
 	return { text: encodeFrame(frame), persistRules, persistUpdates };

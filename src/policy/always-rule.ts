@@ -35,10 +35,20 @@ export function alwaysScopeOf(always: unknown): AlwaysScope | undefined {
 	throw errors.invalidArgument('always', 'true, "exact", "prefix" or "tool"', always);
 }
 
-/** The session update that lets a Claude Code worker apply an "always" rule itself. */
-export function alwaysAllowUpdate(rule: string): PermissionUpdate {
+/**
+The session update that lets a Claude Code worker apply an "always" rule itself, or `undefined` when none says the
+same to it. Our exact Bash rules escape `\\` and `*` for our matcher; Claude Code compares an exact command as
+written, so the update carries the command unescaped, and a command with a `*` (which Claude Code could read as a
+wildcard, a wider rule than the person chose) gets no update: that worker asks again.
+*/
+export function alwaysAllowUpdate(rule: string): PermissionUpdate | undefined {
 	const { toolName, ruleContent } = parseRule(rule);
-	const value = ruleContent === undefined ? { toolName } : { toolName, ruleContent };
+	let content = ruleContent;
+	if (toolName === 'Bash' && content !== undefined && !content.endsWith(':*')) {
+		if (content.includes('\\*')) return undefined;
+		content = content.replace(/\\(.)/g, '$1');
+	}
+	const value = content === undefined ? { toolName } : { toolName, ruleContent: content };
 	return { type: 'addRules', rules: [value], behavior: 'allow', destination: 'session' };
 }
 
