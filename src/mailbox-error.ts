@@ -25,6 +25,7 @@ export type MailboxErrorCode =
 	| 'REQUEST_NOT_FOUND'
 	| 'INVALID_KEY'
 	| 'INVALID_CONTROL_MESSAGE'
+	| 'MISSING_DEPENDENCY'
 	| 'IO';
 
 const brand = Symbol.for('swarm-mailbox.MailboxError');

@@ -18,7 +18,7 @@ import type { AskDesk } from './asks.js';
 import { type AnswerDecision, hostOf, workerContext } from './response.js';
 
 /** Why a request was not taken in. */
-export type DropReason = 'agent-mismatch' | 'malformed' | 'duplicate';
+export type DropReason = 'agent-mismatch' | 'malformed' | 'duplicate' | 'not-a-member';
 
 /** What an inbox entry is to the Leader. */
 export type Intake =
@@ -86,17 +86,37 @@ export class Decider {
 	readonly #store: PendingStore;
 	readonly #answerer: Answerer;
 	readonly #asks: AskDesk;
+	readonly #acceptNonMembers: boolean;
 
-	constructor(team: Team, policy: Policy | undefined, store: PendingStore, answerer: Answerer, asks: AskDesk) {
+	constructor(
+		team: Team,
+		policy: Policy | undefined,
+		store: PendingStore,
+		answerer: Answerer,
+		asks: AskDesk,
+		acceptNonMembers = false,
+	) {
 		this.#team = team;
+		this.#acceptNonMembers = acceptNonMembers;
 		this.#policy = policy;
 		this.#store = store;
 		this.#answerer = answerer;
 		this.#asks = asks;
 	}
 
-	/** A request just taken out of the inbox (not journaled yet); `ack` removes its entry once that is safe. */
-	async takeIn(record: PendingRecord, ack: () => void): Promise<void> {
+	/**
+	A request just taken out of the inbox (not journaled yet); `ack` removes its entry once that is safe. A sender
+	the roster does not know is answered deny and reported back as refused (a typo'd or stray name must not get
+	the team's rules).
+	*/
+	async takeIn(record: PendingRecord, ack: () => void): Promise<{ reason: DropReason; detail: string } | undefined> {
+		if (!this.#acceptNonMembers && !(await this.#team.members()).some((member) => member.name === record.worker)) {
+			const detail = `${JSON.stringify(record.worker)} is not a member of team ${JSON.stringify(this.#team.name)}`;
+			const message = `Request refused: ${detail} (not in its config.json).`;
+			await this.#answer(record, { decision: { behavior: 'deny', message }, decidedBy: 'validation' }, true);
+			ack();
+			return { reason: 'not-a-member', detail };
+		}
 		const verdict = await verdictFor(this.#team, this.#policy, record);
 		if (verdict) {
 			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the answer
@@ -104,12 +124,13 @@ export class Decider {
 			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
 			await this.#answer(record, verdict, true);
 			ack();
-			return;
+			return undefined;
 		}
 		// Left to a person: journal durably first, then take it out of the inbox.
 		await this.#store.record(record);
 		ack();
 		this.#asks.offer(record);
+		return undefined;
 	}
 
 	/** A journaled request (recovery): answer it by policy, or offer it to a person. */

@@ -79,7 +79,14 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			askTimeoutMs: () => options.policy?.askTimeoutMs,
 			onFailure: (error) => this.#fail(error),
 		});
-		this.#decider = new Decider(team, options.policy, this.#store, this.#answerer, this.#asks);
+		this.#decider = new Decider(
+			team,
+			options.policy,
+			this.#store,
+			this.#answerer,
+			this.#asks,
+			options.acceptNonMembers,
+		);
 		this.#recoveryContext = {
 			store: this.#store,
 			answerer: this.#answerer,
@@ -193,7 +200,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 		this.#intaking.add(record.key);
 		try {
-			await this.#decider.takeIn(record, () => this.#acks.add(entry));
+			const refused = await this.#decider.takeIn(record, () => this.#acks.add(entry));
+			if (refused) this.emit('dropped', { ...refused, entry });
 		} finally {
 			this.#intaking.delete(record.key);
 		}
