@@ -2,7 +2,8 @@
 `npm run bench`: this library against the older Claude Code path, side by side, on this machine. Sections:
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
-file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages.
+file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages; 8. CLI
+start-up against bare Node.
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -36,6 +37,7 @@ import {
 	writeReport,
 } from './results.js';
 import { networkFileSystemRoundTrips, type PermissionFigures, permissionRoundTrips } from './round-trip.js';
+import { startup } from './startup.js';
 import { watchLatency } from './watch-latency.js';
 
 const args = process.argv.slice(2);
@@ -64,6 +66,7 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[5, (bench) => networkFileSystemRoundTrips(bench, permissions)],
 	[6, watchLatency],
 	[7, neighbourTraffic],
+	[8, startup],
 ];
 
 const began = performance.now();
