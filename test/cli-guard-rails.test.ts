@@ -130,6 +130,21 @@ describe('cli guard rails', () => {
 	});
 });
 
+describe('errors in CLI terms', () => {
+	it('names commands and flags where the library names calls', async () => {
+		const { root } = await teamRoot();
+		const missing = await runCli(['pending', 'beta'], { root });
+		expect(missing.code).toBe(2);
+		expect(missing.stderr).toContain('`swarm-mailbox team create beta`');
+		expect(missing.stderr).not.toContain('Team.create');
+		const unknown = await runCli(['approve', 'alpha', 'perm-0-nothing'], { root });
+		expect(unknown.code).toBe(2);
+		expect(unknown.stderr).toContain('REQUEST_NOT_FOUND');
+		expect(unknown.stderr).toContain('`swarm-mailbox pending alpha`');
+		expect(unknown.stderr).not.toContain('Leader.listPending');
+	});
+});
+
 describe('the screen line of a decision', () => {
 	it('reads "allowed, edited" when the approver changed the input', () => {
 		const base = { time: '', requestId: 'r', kind: 'permission', worker: 'ann', toolName: 'Bash', msgId: 'm' } as const;
