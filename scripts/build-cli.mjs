@@ -8,6 +8,7 @@ The MCP SDK (an optional peer dependency) and the prompt library stay external: 
 that uses it. Run by `npm run build` (and so by `prepare`); `node scripts/build-cli.mjs [outdir]`.
 */
 
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -19,6 +20,7 @@ Build the bundle into `outdir` (default `dist/bin`). Its chunks sit beside the e
 root, where the code expects `../../package.json`.
 */
 export async function buildCli(outdir = path.join(repoRoot, 'dist', 'bin')) {
+	rmSync(outdir, { recursive: true, force: true }); // chunk names carry hashes: old ones would pile up in the package
 	await build({
 		entryPoints: [path.join(repoRoot, 'src', 'cli', 'main.ts')],
 		outdir,
