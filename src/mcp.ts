@@ -4,9 +4,12 @@ SDK is an optional peer dependency: importing this entry without it installed fa
 (`MISSING_DEPENDENCY`) that says how to add it, instead of Node's bare module-not-found.
 */
 
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { PermissionPromptServerOptions, ServePermissionPromptOptions } from './adapters/mcp-permission-server.js';
 import { errors } from './errors.js';
+import type { Worker } from './worker/worker.js';
 
-export type { PermissionPromptServerOptions, ServePermissionPromptOptions } from './adapters/mcp-permission-server.js';
+export type { PermissionPromptServerOptions, ServePermissionPromptOptions };
 
 const sdk = '@modelcontextprotocol/sdk';
 
@@ -26,7 +29,18 @@ const server = await loadServer();
 
 /** The tool's name; the CLI addresses it as `mcp__<server key in the MCP config>__permission_prompt`. */
 export const PERMISSION_PROMPT_TOOL = server.PERMISSION_PROMPT_TOOL;
-/** {@inheritDoc createPermissionPromptServer} */
-export const createPermissionPromptServer = server.createPermissionPromptServer;
-/** {@inheritDoc servePermissionPrompt} */
-export const servePermissionPrompt = server.servePermissionPrompt;
+/**
+An MCP server with the `permission_prompt` tool, asking the team lead through `worker`, for a transport of your own.
+*/
+export function createPermissionPromptServer(worker: Worker, options?: PermissionPromptServerOptions): McpServer {
+	return server.createPermissionPromptServer(worker, options);
+}
+
+/**
+Serve `permission_prompt` on this process's stdin/stdout until the client closes stdin (or `signal` aborts), then
+close the worker and resolve. Nothing else may write to stdout meanwhile.
+@throws {MailboxError} before serving: `TEAM_NOT_FOUND`, `INVALID_KEY`, `INVALID_NAME`, `INVALID_ARGUMENT`, …
+*/
+export function servePermissionPrompt(options: ServePermissionPromptOptions): Promise<void> {
+	return server.servePermissionPrompt(options);
+}
