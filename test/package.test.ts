@@ -73,6 +73,34 @@ describe('npm pack, installed into an empty app', () => {
 		expect(JSON.parse(stdout)).toMatchObject({ from: 'team-lead', text: 'hi' });
 	});
 
+	it('a command loads its own chunk only: no MCP SDK, no prompt library, no unbundled package', async () => {
+		// A resolve hook that prints every specifier resolved from outside the bundle's own files.
+		const hooks = path.join(app, 'resolve-hooks.mjs');
+		writeFileSync(
+			hooks,
+			'export async function resolve(specifier, context, next) {\n' +
+				"  if (!/^(\\.|\\/|file:|node:)/.test(specifier)) process.stderr.write('RESOLVED ' + specifier + '\\n');\n" +
+				'  return next(specifier, context);\n}\n',
+		);
+		const register = path.join(app, 'register-hooks.mjs');
+		writeFileSync(
+			register,
+			"import { register } from 'node:module';\nregister('./resolve-hooks.mjs', import.meta.url);\n",
+		);
+		const bin = path.join(app, 'node_modules', 'swarm-mailbox', 'dist', 'bin', 'main.js');
+		const root = path.join(app, 'cli-teams');
+		for (const args of [['--version'], ['--root', root, '--json', 'inbox', 'beta', 'bob']]) {
+			const { stderr } = await run(process.execPath, ['--import', register, bin, ...args], { cwd: app });
+			expect(stderr.match(/^RESOLVED .*/gm) ?? [], args.join(' ')).toEqual([]);
+		}
+		// The hook sees what a command does load: the MCP command asks for the SDK (missing here, so it exits 2).
+		const mcp = await run(process.execPath, [
+			...['--import', register, bin, '--root', root],
+			...['mcp-permission-server', '--team', 'beta', '--as', 'bob'],
+		]).catch((error: { stderr: string }) => error);
+		expect(mcp.stderr).toMatch(/^RESOLVED @modelcontextprotocol\/sdk/m);
+	});
+
 	it('without the optional MCP SDK, swarm-mailbox/mcp and the MCP command say how to add it', async () => {
 		const script = `
 			try { await import('swarm-mailbox/mcp'); console.log('loaded'); }
