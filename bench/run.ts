@@ -2,8 +2,9 @@
 `npm run bench`: this library against the older Claude Code path, side by side, on this machine. Sections:
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
-file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages; 8. CLI
-start-up against bare Node.
+file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
+8. the Claude Code hook per tool call; 9. the approval page; 10. a lead with a long history; 11. the cold send path;
+12. CLI start-up against bare Node.
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -20,9 +21,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backlog } from './backlog.js';
 import { bundleChildren } from './bundle.js';
+import { coldWriters } from './cold-writers.js';
 import { conditionLine, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
+import { history } from './history.js';
+import { hookCalls } from './hook.js';
 import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
 import { neighbourTraffic } from './neighbour-traffic.js';
@@ -39,6 +43,7 @@ import {
 import { networkFileSystemRoundTrips, type PermissionFigures, permissionRoundTrips } from './round-trip.js';
 import { startup } from './startup.js';
 import { watchLatency } from './watch-latency.js';
+import { webPage } from './web.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -66,7 +71,11 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[5, (bench) => networkFileSystemRoundTrips(bench, permissions)],
 	[6, watchLatency],
 	[7, neighbourTraffic],
-	[8, startup],
+	[8, hookCalls],
+	[9, webPage],
+	[10, history],
+	[11, coldWriters],
+	[12, startup],
 ];
 
 const began = performance.now();

@@ -1,5 +1,5 @@
 /**
-Section 8: how fast the `swarm-mailbox` command starts, as a ratio to bare Node start-up (`node -e 0`) measured in
+Section 12: how fast the `swarm-mailbox` command starts, as a ratio to bare Node start-up (`node -e 0`) measured in
 the same minutes, so the figure does not depend on the machine's speed. The command is bundled from the working tree
 exactly as `prepare` ships it (scripts/build-cli.mjs), into `.bench-tmp/` two levels below the repository, where it
 finds `package.json` and `node_modules` as the installed package does. Two commands: `--version` (the floor: no
@@ -66,7 +66,7 @@ export async function startup(bench: BenchContext): Promise<SectionResult> {
 	const request = median(samples.request);
 	return {
 		section: {
-			title: '8. CLI start-up',
+			title: '12. CLI start-up',
 			intro:
 				`Wall time of a whole process, median of ${runs} runs of each, taken in turn: bare Node, the bundled ` +
 				'command printing its version, and a `request` that a lead (its own process, a policy allowing Bash) answers.',

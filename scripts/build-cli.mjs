@@ -8,7 +8,7 @@ The MCP SDK (an optional peer dependency) and the prompt library stay external: 
 that uses it. Run by `npm run build` (and so by `prepare`); `node scripts/build-cli.mjs [outdir]`.
 */
 
-import { rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -41,6 +41,9 @@ export async function buildCli(outdir = path.join(repoRoot, 'dist', 'bin')) {
 		legalComments: 'linked',
 		logLevel: 'warning',
 	});
+	// The approval page's files (built by scripts/build-web.ts), where the bundled web module looks for them.
+	const page = path.join(repoRoot, 'dist', 'web', 'page');
+	if (existsSync(page)) cpSync(page, path.join(outdir, 'page'), { recursive: true });
 	return path.join(outdir, 'main.js');
 }
 

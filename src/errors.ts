@@ -210,6 +210,20 @@ export const errors = {
 				'repeats it), and check the disk.',
 			{ path, cause },
 		),
+	webListenFailed: (address: string, cause: unknown) =>
+		new MailboxError(
+			'IO',
+			`Could not serve the approval page on ${address} (${describeCause(cause)}). ` +
+				'Choose another port (`--port` / `port`, 0 for any free one) or bind address.',
+			{ cause },
+		),
+	notifyFailed: (target: string, requestId: string, attempts: number, cause: unknown) =>
+		new MailboxError(
+			'IO',
+			`Could not notify ${target} of request ${requestId} after ${attempts} attempt(s) (${describeCause(cause)}). ` +
+				'The request still waits on the page; check the `--notify` URL and that the service is reachable.',
+			{ cause },
+		),
 	io: (operation: string, path: string, cause: unknown) =>
 		new MailboxError(
 			'IO',

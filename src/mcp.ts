@@ -1,21 +1,27 @@
 /**
-The `swarm-mailbox/mcp` entry point: the stdio MCP permission-prompt server. Kept out of the main entry, and the MCP
+The `swarm-mailbox/mcp` entry point: the MCP permission-prompt server (stdio, or Streamable HTTP on 127.0.0.1). Kept out of the main entry, and the MCP
 SDK is an optional peer dependency: importing this entry without it installed fails with a `MailboxError`
 (`MISSING_DEPENDENCY`) that says how to add it, instead of Node's bare module-not-found.
 */
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ServePermissionPromptHttpOptions } from './adapters/mcp-permission-http.js';
 import type { PermissionPromptServerOptions, ServePermissionPromptOptions } from './adapters/mcp-permission-server.js';
 import { errors } from './errors.js';
 import type { Worker } from './worker/worker.js';
 
+export type { ServePermissionPromptHttpOptions } from './adapters/mcp-permission-http.js';
 export type { PermissionPromptServerOptions, ServePermissionPromptOptions };
 
 const sdk = '@modelcontextprotocol/sdk';
 
-async function loadServer(): Promise<typeof import('./adapters/mcp-permission-server.js')> {
+async function loadServer() {
 	try {
-		return await import('./adapters/mcp-permission-server.js');
+		const [stdio, http] = await Promise.all([
+			import('./adapters/mcp-permission-server.js'),
+			import('./adapters/mcp-permission-http.js'),
+		]);
+		return { ...stdio, ...http };
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${sdk}`)) {
@@ -43,4 +49,9 @@ close the worker and resolve. Nothing else may write to stdout meanwhile.
 */
 export function servePermissionPrompt(options: ServePermissionPromptOptions): Promise<void> {
 	return server.servePermissionPrompt(options);
+}
+
+/** {@link servePermissionPrompt} over MCP's Streamable HTTP transport on 127.0.0.1, protected by a bearer token. */
+export function servePermissionPromptHttp(options: ServePermissionPromptHttpOptions): Promise<void> {
+	return server.servePermissionPromptHttp(options);
 }

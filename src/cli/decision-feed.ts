@@ -4,9 +4,9 @@ given from another shell (`approve` / `deny`); both append one line per answer t
 that file shows the lead every answer. Only lines appended after `start()` are reported.
 */
 
-import { type FSWatcher, watch } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { open, stat, watch } from '../fs/fs-seam.js';
 import { type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import type { Team } from '../team/team.js';
 

@@ -15,8 +15,9 @@ import { LeadEvents } from './lead-events.js';
 import type { LeadView } from './lead-view.js';
 import { loadPolicyFile } from './policy-file.js';
 import { loadSigner } from './signing-key.js';
+import { addWebOptions, startWeb, type WebFlags, type WebHandle } from './web-option.js';
 
-interface LeadFlags {
+interface LeadFlags extends WebFlags {
 	policy?: string;
 	auto?: 'allow' | 'deny';
 	signingKey?: string;
@@ -33,12 +34,16 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	// The prompt library loads only for the screen.
 	const view: LeadView = interactive ? new (await import('./lead-screen.js')).LeadScreen() : new LeadEvents(flags.auto);
 
-	// The leader reports its own answers and the audit log every answer; report each one once.
+	// The leader reports its own answers and the audit log every answer; report each one once. The two reports of one
+	// answer come close together, so only recent ids are kept (the oldest go first), and an id seen twice is done.
 	const reported = new Set<string>();
+	let web: WebHandle | undefined;
 	const decided = (record: AuditRecord) => {
-		if (reported.has(record.msgId)) return;
+		if (reported.delete(record.msgId)) return;
 		reported.add(record.msgId);
+		if (reported.size > 4_096) reported.delete(reported.values().next().value as string);
 		view.decided(record);
+		web?.decided(record);
 	};
 	leader.on('decided', decided);
 	leader.on('dropped', (drop) => view.dropped(drop));
@@ -49,6 +54,7 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	const feed = await DecisionFeed.start(team, decided); // Policy.forTeam made its directory
 	try {
 		await leader.start();
+		web = await startWeb(leader, flags, { json: !interactive, failure: (error) => view.failure(error) });
 		view.ready({
 			team: team.name,
 			leader: leader.name,
@@ -60,6 +66,7 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 		});
 		await view.run(requests, stop);
 	} finally {
+		await web?.close();
 		await leader.close();
 		await feed.close();
 	}
@@ -67,13 +74,13 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 }
 
 export function leadCommand(): Command {
-	return new Command('lead')
+	const command = new Command('lead')
 		.description('run the team lead: answer permission requests (a screen on a terminal, JSON lines otherwise)')
 		.argument('<team>', 'team name')
 		.option('--policy <file>', 'policy file: allow/deny/ask rules, networkAllow/networkDeny, fallback, askTimeoutMs')
 		.addOption(
 			new Option('--auto <decision>', 'answer every request the policy leaves to a person').choices(['allow', 'deny']),
 		)
-		.option('--signing-key <file>', "sign answers with the lead's Ed25519 private key (PKCS#8 PEM)")
-		.action(runLead);
+		.option('--signing-key <file>', "sign answers with the lead's Ed25519 private key (PKCS#8 PEM)");
+	return addWebOptions(command).action(runLead);
 }

@@ -24,6 +24,8 @@ const commands: Record<string, () => Promise<Command>> = {
 	doctor: async () => (await import('./doctor-command.js')).doctorCommand(),
 	schema: async () => (await import('./schema-command.js')).schemaCommand(),
 	'mcp-permission-server': async () => (await import('./mcp-command.js')).mcpPermissionServerCommand(),
+	hook: async () => (await import('./hook-command.js')).hookCommand(),
+	config: async () => (await import('./config-command.js')).configCommand(),
 };
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };

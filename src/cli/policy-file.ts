@@ -20,10 +20,10 @@ on top. `fallback` (`ask` or `deny`, default `ask`) is the outcome when no rule 
 request nobody answered in time (default: wait indefinitely).
 */
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { errors, isMailboxError } from '../errors.js';
+import { readFile } from '../fs/fs-seam.js';
 import type { PolicyOptions } from '../policy/policy.js';
 import { RuleSet } from '../policy/rule-set.js';
 

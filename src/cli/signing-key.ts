@@ -4,9 +4,9 @@ write carry a `lead_sig` that workers started with `--lead-verify-key` accept.
 */
 
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
+import { readFile } from '../fs/fs-seam.js';
 import type { OutgoingEntry } from '../inbox/entry.js';
 import { verifyKeyFor, withLeadSignature } from '../protocol/signing.js';
 

@@ -1,9 +1,9 @@
-import { existsSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
-import { lockFileSystem, statSync } from './fs-seam.js';
+import { existsSync, lockFileSystem, statSync } from './fs-seam.js';
 
 export interface LockOptions {
 	/**

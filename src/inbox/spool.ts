@@ -1,10 +1,18 @@
-import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
 import { ensureDirectory } from '../fs/directories.js';
-import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from '../fs/fs-seam.js';
+import {
+	existsSync,
+	fstatSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	unlinkSync,
+	watch,
+} from '../fs/fs-seam.js';
 
 /**
 Where contended senders leave their batch instead of queueing for the lock: whoever holds the lock next

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
+import { watch } from '../fs/fs-seam.js';
 import { acquireLock, type HeldLock, tryAcquireLock } from '../fs/lock.js';
 import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
 import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './codec.js';
@@ -38,6 +39,8 @@ const releaseJitterMs = 2;
 /**
 Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
 sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
+A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE) gives no hint: it never resolves,
+so the waiter sleeps its poll delay instead of trying again at once, over and over.
 */
 function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
 	let watcher: FSWatcher | undefined;
@@ -45,8 +48,8 @@ function watchRelease(lockPath: string): { released: Promise<boolean>; close: ()
 		try {
 			watcher = watch(lockPath, () => resolve(true));
 			watcher.on('error', () => resolve(true));
-		} catch {
-			resolve(true);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
 		}
 	});
 	return { released, close: () => watcher?.close() };
@@ -282,7 +285,8 @@ export class InboxStore {
 		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
 		// Leftovers are checked against the file as read: an entry the plan removes (acks) must not come back.
-		const { committed, rejected } = fitBatches(batches, [items, added], text.length, this.#options.maxInboxBytes);
+		const currentBytes = read ? read.bytes.length : Buffer.byteLength(text);
+		const { committed, rejected } = fitBatches(batches, [items, added], currentBytes, this.#options.maxInboxBytes);
 		const ownAdded = added.length > 0;
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;

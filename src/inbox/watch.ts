@@ -1,8 +1,9 @@
-import { type FSWatcher as DirectoryWatcher, watch } from 'node:fs';
+import type { FSWatcher as DirectoryWatcher } from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { AsyncQueue } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
+import { watch } from '../fs/fs-seam.js';
 import { entryKey, type InboxEntry } from './entry.js';
 
 /** Options of `Inbox.watch`. */
@@ -41,13 +42,16 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 	#scanning = false;
 	#rescanRequested = false;
 	readonly #ready: Promise<void>;
+	readonly #detach: () => void;
 
 	constructor(file: string, readUnread: () => Promise<InboxEntry[]>, prepare: Promise<unknown>, options: WatchOptions) {
 		this.#file = file;
 		this.#readUnread = readUnread;
 		const { signal, polling = false, pollIntervalMs = 100, rescanIntervalMs = 5_000 } = options;
 		if (signal?.aborted) this.#closed = true;
-		signal?.addEventListener('abort', () => void this.close(), { once: true });
+		const onAbort = () => void this.close();
+		signal?.addEventListener('abort', onAbort, { once: true });
+		this.#detach = () => signal?.removeEventListener('abort', onAbort);
 		this.#ready = prepare.then(
 			() => this.#start(polling, pollIntervalMs, rescanIntervalMs),
 			(error: unknown) => this.#fail(error),
@@ -181,6 +185,7 @@ export class InboxWatcher implements AsyncIterableIterator<InboxEntry>, AsyncDis
 	async close(): Promise<void> {
 		if (this.#closed && !this.#watcher && !this.#directoryWatcher) return;
 		this.#closed = true;
+		this.#detach();
 		clearInterval(this.#timer);
 		await this.#queue.close();
 		this.#directoryWatcher?.close();

@@ -138,7 +138,8 @@ export class Answerer {
 		// Logged after delivery, to keep the log off the worker's wait: the claim already holds the decision durably,
 		// and the journal entry stays until the line is written, so a crash in between is logged by the recovery.
 		// A logged answer was delivered, so the line also tells a recovery that nothing is left to send.
-		const logged = options.recovering && audit !== undefined && (await audit.has(claim.msgId));
+		const logged =
+			options.recovering && audit !== undefined && (await audit.has(claim.msgId, { since: claim.claimedAt }));
 		if (!logged) {
 			await this.#deliver(record, claim, options);
 			await audit?.append(auditRecordOf(record, claim));

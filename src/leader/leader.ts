@@ -118,6 +118,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		const everyMs = this.#options.recoveryIntervalMs ?? 30_000;
 		if (everyMs > 0) {
 			this.#sweep = setInterval(() => {
+				this.#store.prune(this.#options.answeredRetentionMs ?? 86_400_000).catch((error: unknown) => this.#fail(error));
 				this.recover({ olderThanMs: everyMs }).catch((error: unknown) => this.#fail(error));
 			}, everyMs);
 			this.#sweep.unref();

@@ -9,11 +9,11 @@ persisted: a `setMode` update is never written (a mode change must not outlive t
 directory updates are not modelled here. Without a rules file, "always" rules live in the object's memory only.
 */
 
-import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
 import { ensureDirectoryInRoot } from '../fs/directories.js';
+import { mkdir } from '../fs/fs-seam.js';
 import { acquireLock } from '../fs/lock.js';
 import { PermissionUpdate } from '../protocol/permissions.js';
 import { sanitizeTeamDirName } from '../team/paths.js';

@@ -19,6 +19,12 @@ export interface WorkerOptions {
 	timeoutMs?: number;
 	/** Poll the inbox instead of OS notifications (network file systems). @default false */
 	polling?: boolean;
+	/**
+	Other processes ask under this name at the same time (one `hook` process per tool call): an answer to a request
+	this worker never made is left in the inbox for its owner, unless it has lain there unclaimed for over a minute.
+	@default false
+	*/
+	sharedInbox?: boolean;
 }
 
 /** Per-call wait options. */

@@ -37,6 +37,9 @@ import { Waits } from './waits.js';
 
 export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
 
+/** How long an unknown answer in a shared inbox is left for the process that asked (see `sharedInbox`). */
+const SHARED_ANSWER_CLAIM_MS = 60_000;
+
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
 	readonly team: Team;
@@ -208,6 +211,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	#route(entry: InboxEntry): void {
 		const leader = this.#leaderName as string;
 		const verdict = this.#waits.judge(entry, leader, this.#options.verifier);
+		if (verdict.kind === 'reject' && verdict.reason === 'unknown-request' && this.#ownedByAnother(entry)) return;
 		const refused = verdict.kind === 'message' ? refuseLeadCommand(entry, leader, this.#options.verifier) : undefined;
 		if (verdict.kind === 'message' && !refused) {
 			this.#messages.publish(entry);
@@ -218,6 +222,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		if (!rejection) return;
 		const { reason, detail, requestId } = rejection;
 		this.emit('rejected', { reason, entry, detail, ...(requestId === undefined ? {} : { requestId }) });
+	}
+
+	/** In a shared inbox, whether an answer is another live process's to take (its owner acks it within ms). */
+	#ownedByAnother(entry: InboxEntry): boolean {
+		if (this.#options.sharedInbox !== true) return false;
+		// An unreadable timestamp counts as unclaimed (NaN compares false).
+		return Date.now() - Date.parse(entry.timestamp) <= SHARED_ANSWER_CLAIM_MS;
 	}
 
 	#fail(error: unknown): void {
