@@ -4,7 +4,8 @@
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
 file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
 8. the Claude Code hook per tool call; 9. the approval page; 10. a lead with a long history; 11. the cold send path;
-12. `decide` in code against the policy; 13. a mixed team (Claude Code-style writers with and without ours).
+12. `decide` in code against the policy; 13. a mixed team (Claude Code-style writers with and without ours);
+14. CLI start-up against bare Node.
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -43,6 +44,7 @@ import {
 	writeReport,
 } from './results.js';
 import { networkFileSystemRoundTrips, type PermissionFigures, permissionRoundTrips } from './round-trip.js';
+import { startup } from './startup.js';
 import { watchLatency } from './watch-latency.js';
 import { webPage } from './web.js';
 
@@ -78,6 +80,7 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[11, coldWriters],
 	[12, deciderRoundTrips],
 	[13, mixedTeam],
+	[14, startup],
 ];
 
 const began = performance.now();

@@ -48,7 +48,7 @@ export const errors = {
 			`Inbox ${path} is corrupt (${reason}).` +
 				(quarantinePath
 					? ` The original bytes were kept in ${quarantinePath} and the readable entries were recovered.`
-					: ' Run `swarm-mailbox doctor --fix` to quarantine it and recover the readable entries.'),
+					: ' Run `diagnoseTeam(team, { fix: true })` to quarantine it and recover the readable entries.'),
 			{ path },
 		),
 	corruptConfig: (path: string, reason: string, cause?: unknown) =>
@@ -95,13 +95,13 @@ export const errors = {
 	teamNotFound: (team: string, path: string) =>
 		new MailboxError(
 			'TEAM_NOT_FOUND',
-			`Team ${JSON.stringify(team)} has no config at ${path}. Create it first (Team.create / \`swarm-mailbox team create\`) or check the root.`,
+			`Team ${JSON.stringify(team)} has no config at ${path}. Create it first with \`Team.create(name)\`, or check the root.`,
 			{ path },
 		),
 	teamExists: (team: string, path: string) =>
 		new MailboxError(
 			'TEAM_EXISTS',
-			`Team ${JSON.stringify(team)} already exists at ${path}. Open it with Team.open, or pick another name.`,
+			`Team ${JSON.stringify(team)} already exists at ${path}. Open it with \`Team.open(name)\`, or pick another name.`,
 			{ path },
 		),
 	memberExists: (name: string, path: string) =>
@@ -200,7 +200,7 @@ export const errors = {
 	policyFile: (path: string, reason: string, cause?: unknown) =>
 		new MailboxError(
 			'INVALID_ARGUMENT',
-			`Policy file ${path} cannot be used (${reason}). Nothing was started; fix the file (see "Policy file" in the README) and retry.`,
+			`Policy file ${path} cannot be used (${reason}). Nothing was started; fix the file (see "Policy file" in docs/cli.md) and retry.`,
 			{ path, cause },
 		),
 	signingKeyFile: (path: string, reason: string, cause?: unknown) =>
@@ -209,6 +209,13 @@ export const errors = {
 			`Signing key ${path} cannot be used (${reason}). Nothing was signed; pass a PKCS#8 PEM Ed25519 private key ` +
 				'(`openssl genpkey -algorithm ed25519 -out lead-key.pem` makes one).',
 			{ path, cause },
+		),
+	missingDependency: (name: string, feature: string, cause?: unknown) =>
+		new MailboxError(
+			'MISSING_DEPENDENCY',
+			`${feature} needs the optional peer dependency ${name}, which is not installed. ` +
+				`Add it to the app that uses swarm-mailbox: \`npm install ${name}\`.`,
+			{ cause },
 		),
 	notDurable: (path: string, cause: unknown) =>
 		new MailboxError(

@@ -1,11 +1,21 @@
+/**
+The main entry: what an app needs to run a team (Team, Inbox, Worker, Leader, Policy), the errors, the adapters for
+Claude Code's SDKs, and the frame builders and parsers. Building blocks for protocol work (zod schemas, ids, digests,
+signing primitives, rule parsing, the audit log) are in `swarm-mailbox/protocol`; the MCP server is in
+`swarm-mailbox/mcp`.
+*/
+
 export type { CanUseTool, CanUseToolCall, CanUseToolContext, CanUseToolOptions } from './adapters/can-use-tool.js';
 export { createCanUseTool } from './adapters/can-use-tool.js';
-export type { ControlDecision, ControlResponseOptions } from './adapters/control-protocol.js';
-export {
-	askFromControlRequest,
+export type {
+	ControlDecision,
 	ControlPermissionRequest,
 	ControlPermissionResponse,
 	ControlPermissionResult,
+	ControlResponseOptions,
+} from './adapters/control-protocol.js';
+export {
+	askFromControlRequest,
 	fromControlResponse,
 	parseControlPermissionRequest,
 	parseControlPermissionResponse,
@@ -25,8 +35,7 @@ export type { DoctorFix, DoctorFixCode, DoctorReport } from './doctor/report.js'
 export { formatDoctorReport } from './doctor/report.js';
 export type { MailboxErrorCode, MailboxErrorOptions } from './errors.js';
 export { isMailboxError, MailboxError } from './errors.js';
-export type { BuildResult, InboxEntry, OutgoingEntry } from './inbox/entry.js';
-export { buildEntry, entryKey, inboxEntrySchema } from './inbox/entry.js';
+export type { InboxEntry, OutgoingEntry } from './inbox/entry.js';
 export { Inbox } from './inbox/inbox.js';
 export type {
 	InboxEvents,
@@ -37,10 +46,8 @@ export type {
 	SendOptions,
 } from './inbox/options.js';
 export type { QuarantineEvent } from './inbox/plan.js';
-export type { WatchOptions } from './inbox/watch.js';
-export { InboxWatcher } from './inbox/watch.js';
+export type { InboxWatcher, WatchOptions } from './inbox/watch.js';
 export type { AuditLogOptions, AuditRecord, DecidedBy } from './journal/audit-log.js';
-export { AuditLog } from './journal/audit-log.js';
 export type { PendingRecord, RequestKind } from './journal/pending-store.js';
 export type { AnswerResult } from './leader/answer.js';
 export type { DropReason } from './leader/intake.js';
@@ -55,18 +62,13 @@ export type {
 	RemoteAnswerOptions,
 } from './leader/leader.js';
 export { Leader } from './leader/leader.js';
-export type { ApproveOptions, DenyOptions } from './leader/pending-request.js';
-export { PendingRequest } from './leader/pending-request.js';
+export type { ApproveOptions, DenyOptions, PendingRequest } from './leader/pending-request.js';
 export type { AnswerDecision } from './leader/response.js';
 export type { AlwaysScope } from './policy/always-rule.js';
-export { hostMatches, isValidHost } from './policy/host-pattern.js';
 export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
-export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
+export { Policy } from './policy/policy.js';
 export type { MatchContext, PermissionRule, RuleMatchOptions, ToolInput } from './policy/rule.js';
-export { formatRule, parseRule, ruleMatches } from './policy/rule.js';
-export type { HostDecision, RuleBehavior, RuleSetSpec, ToolDecision } from './policy/rule-set.js';
-export { RuleSet } from './policy/rule-set.js';
-export { inputDigest, permissionRequestDigest, planDigest } from './protocol/digest.js';
+export type { HostDecision, RuleBehavior, RuleSet, RuleSetSpec, ToolDecision } from './policy/rule-set.js';
 export type {
 	IdleNotificationOptions,
 	PermissionAllowOptions,
@@ -90,7 +92,6 @@ export {
 } from './protocol/frame-builders.js';
 export type { FrameIssue, ParsedText } from './protocol/frame-codec.js';
 export { encodeFrame, frameTypeOf, isFrameType, parseFrame } from './protocol/frame-codec.js';
-export { frameJsonSchema } from './protocol/frame-json-schema.js';
 export type {
 	ApprovedRequest,
 	CompletedStatus,
@@ -120,8 +121,7 @@ export type {
 	TaskCompletedFrame,
 	TeamPermissionUpdateFrame,
 } from './protocol/frames.js';
-export { frameSchemas, frameTypes, protocolFrameTypes } from './protocol/frames.js';
-export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownRequestId } from './protocol/ids.js';
+export { frameTypes } from './protocol/frames.js';
 export type {
 	CheckedEntry,
 	LeadClassification,
@@ -131,26 +131,9 @@ export type {
 	LeadVerifierOptions,
 	VerifyKey,
 } from './protocol/signing.js';
-export {
-	createLeadKeyPair,
-	keyPerRecipient,
-	LeadVerifier,
-	leadSignaturePayload,
-	parseVerifyKey,
-	signLeadEntry,
-	verifyKeyFor,
-	withLeadSignature,
-} from './protocol/signing.js';
+export { createLeadKeyPair, keyPerRecipient, LeadVerifier } from './protocol/signing.js';
 export type { TeamConfig, TeamMember } from './team/config.js';
-export { memberColors } from './team/config.js';
 export type { ProcessClaim, ProcessState } from './team/lead-process.js';
-export {
-	formatAgentId,
-	LEAD_NAME,
-	resolveTeamsRoot,
-	sanitizePathComponent,
-	sanitizeTeamDirName,
-} from './team/paths.js';
 export type { ClaimLeadOptions, CreateTeamOptions, LeadClaim, MemberInput, TeamOptions } from './team/team.js';
 export { Team } from './team/team.js';
 export type {

@@ -27,6 +27,7 @@ export type MailboxErrorCode =
 	| 'DECIDER_FAILED'
 	| 'INVALID_KEY'
 	| 'INVALID_CONTROL_MESSAGE'
+	| 'MISSING_DEPENDENCY'
 	| 'IO';
 
 const brand = Symbol.for('swarm-mailbox.MailboxError');

@@ -19,11 +19,11 @@ import {
 	type DoctorProblemCode,
 	type DoctorReport,
 	diagnoseTeam,
-	entryKey,
 	formatDoctorReport,
 	type InboxEntry,
 	Team,
 } from '../src/index.js';
+import { entryKey } from '../src/protocol.js';
 import { type Expectation, expected, teamOf } from './helpers/fixture-expectations.js';
 import { fixtureRoot, tempDir } from './helpers/temp.js';
 

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { entryKey, type QuarantineEvent, Team } from '../src/index.js';
+import { type QuarantineEvent, Team } from '../src/index.js';
+import { entryKey } from '../src/protocol.js';
 import { expected, teamOf } from './helpers/fixture-expectations.js';
 import { fixtureRoot } from './helpers/temp.js';
 

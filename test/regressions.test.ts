@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Inbox, inputDigest, isMailboxError, parseFrame } from '../src/index.js';
+import { Inbox, isMailboxError, parseFrame } from '../src/index.js';
+import { inputDigest } from '../src/protocol.js';
 import { forkTracked as fork, killTracked, nextMessage } from './helpers/fork.js';
 
 import { until } from './helpers/swarm.js';

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveTeamsRoot, sanitizePathComponent, sanitizeTeamDirName, Team } from '../src/index.js';
+import { Team } from '../src/index.js';
+import { resolveTeamsRoot, sanitizePathComponent, sanitizeTeamDirName } from '../src/protocol.js';
 import { tempDir } from './helpers/temp.js';
 
 describe('Team.create and open', () => {

@@ -8,17 +8,19 @@ import { Command, Option } from 'commander';
 import type { AnswerResult } from '../leader/answer.js';
 import { Leader } from '../leader/leader.js';
 import { type AlwaysScope, alwaysScopeOf, alwaysScopes } from '../policy/always-rule.js';
-import { globalOptions, openTeam, parseJsonObject } from './context.js';
+import type { Team } from '../team/team.js';
+import { globalOptions, openTeam, parseJsonObject, requireMember, withAnyName } from './context.js';
 import { columns, printable, requestSubject, requestView, writeJson, writeLine } from './output.js';
 import { loadSigner } from './signing-key.js';
 
 interface AnswerFlags {
 	worker?: string;
 	signingKey?: string;
+	anyName?: boolean;
 }
 
 function withAnswerOptions(command: Command): Command {
-	return command
+	return withAnyName(command)
 		.argument('<team>', 'team name')
 		.argument('<request-id>', 'the request id (see `pending`)')
 		.option('--worker <name>', 'the asking worker, when the id is pending for several')
@@ -28,8 +30,9 @@ function withAnswerOptions(command: Command): Command {
 		);
 }
 
-async function remoteOptions(flags: AnswerFlags) {
+async function remoteOptions(team: Team, flags: AnswerFlags) {
 	const signer = await loadSigner(flags.signingKey);
+	if (flags.worker !== undefined) await requireMember(team, '--worker', flags.worker, flags.anyName);
 	return {
 		decidedBy: 'cli',
 		...(flags.worker === undefined ? {} : { worker: flags.worker }),
@@ -81,7 +84,10 @@ export function approveCommand(): Command {
 			const always = alwaysScopeOf(flags.always);
 			const team = await openTeam(self, teamName);
 			const decision = { behavior: 'allow' as const, updatedInput, always, acceptSuggestions: flags.suggestions };
-			printResult(globalOptions(self).json, await Leader.answer(team, requestId, decision, await remoteOptions(flags)));
+			printResult(
+				globalOptions(self).json,
+				await Leader.answer(team, requestId, decision, await remoteOptions(team, flags)),
+			);
 		});
 }
 
@@ -98,6 +104,9 @@ export function denyCommand(): Command {
 		.action(async (teamName: string, requestId: string, flags: AnswerFlags & { message?: string }, self: Command) => {
 			const team = await openTeam(self, teamName);
 			const decision = { behavior: 'deny' as const, message: flags.message };
-			printResult(globalOptions(self).json, await Leader.answer(team, requestId, decision, await remoteOptions(flags)));
+			printResult(
+				globalOptions(self).json,
+				await Leader.answer(team, requestId, decision, await remoteOptions(team, flags)),
+			);
 		});
 }

@@ -6,6 +6,7 @@ a clean stop on SIGINT / SIGTERM for the commands that run until stopped.
 import type { Command } from 'commander';
 import { errors } from '../errors.js';
 import { Team } from '../team/team.js';
+import { notOnRoster, useTeamName } from './messages.js';
 
 /** The options given to the program itself, before or after the command name. */
 export interface GlobalOptions {
@@ -24,7 +25,24 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Open an existing team under the command's `--root`. */
 export function openTeam(command: Command, name: string): Promise<Team> {
 	const { root } = globalOptions(command);
+	useTeamName(name);
 	return Team.open(name, root === undefined ? {} : { root });
+}
+
+/** The `--any-name` option of the commands that take member names. */
+export function withAnyName(command: Command): Command {
+	return command.option('--any-name', 'accept a name that is not on the team roster (default: refuse it, exit 2)');
+}
+
+/**
+Refuse a name the roster does not know (a typo would otherwise create an inbox nobody reads, or ask as nobody),
+unless `--any-name` was given. The library itself takes any safe name, as Claude Code's files do.
+@throws {MailboxError} `MEMBER_NOT_FOUND` with the member list.
+*/
+export async function requireMember(team: Team, option: string, name: string, anyName: boolean | undefined) {
+	if (anyName === true) return;
+	const members = (await team.members()).map((member) => member.name);
+	if (!members.includes(name)) throw notOnRoster(option, name, team.name, members);
 }
 
 /**

@@ -8,7 +8,7 @@ loaded only here.
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { errors } from '../errors.js';
-import { globalOptions, parseMs, stopSignal } from './context.js';
+import { globalOptions, openTeam, parseMs, requireMember, stopSignal, withAnyName } from './context.js';
 import { writeJson } from './output.js';
 
 /** Where `--http` takes its token from, unless `--token-file` is given. */
@@ -22,6 +22,7 @@ interface McpFlags {
 	http?: boolean;
 	port?: string;
 	tokenFile?: string;
+	anyName?: boolean;
 }
 
 /** The token given by `--token-file` or the environment; `undefined` means a fresh one is made (and printed). */
@@ -44,6 +45,7 @@ function parsePort(text: string): number {
 }
 
 async function runServer(flags: McpFlags, self: Command): Promise<void> {
+	await requireMember(await openTeam(self, flags.team), '--as', flags.as, flags.anyName);
 	const { root } = globalOptions(self);
 	const common = {
 		team: flags.team,
@@ -56,12 +58,12 @@ async function runServer(flags: McpFlags, self: Command): Promise<void> {
 		if (flags.port !== undefined || flags.tokenFile !== undefined) {
 			throw errors.invalidArgument('--port / --token-file', 'given with --http only', flags.port ?? flags.tokenFile);
 		}
-		const { servePermissionPrompt } = await import('../adapters/mcp-permission-server.js');
+		const { servePermissionPrompt } = await import('../mcp.js');
 		return servePermissionPrompt({ ...common, signal: stopSignal() });
 	}
 	const port = flags.port === undefined ? 0 : parsePort(flags.port);
 	const token = await givenToken(flags);
-	const { servePermissionPromptHttp } = await import('../adapters/mcp-permission-http.js');
+	const { servePermissionPromptHttp } = await import('../mcp.js');
 	await servePermissionPromptHttp({
 		...common,
 		port,
@@ -82,7 +84,7 @@ async function runServer(flags: McpFlags, self: Command): Promise<void> {
 }
 
 export function mcpPermissionServerCommand(): Command {
-	return new Command('mcp-permission-server')
+	return withAnyName(new Command('mcp-permission-server'))
 		.description('serve the permission_prompt MCP tool (stdio, or Streamable HTTP with --http), asking the team lead')
 		.requiredOption('--team <team>', 'team name')
 		.requiredOption('--as <worker>', 'the teammate this server asks for')

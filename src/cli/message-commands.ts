@@ -6,8 +6,9 @@
 import { Command } from 'commander';
 import type { InboxEntry } from '../inbox/entry.js';
 import { frameTypeOf } from '../protocol/frame-codec.js';
-import { globalOptions, openTeam, stopSignal } from './context.js';
+import { globalOptions, openTeam, requireMember, stopSignal, withAnyName } from './context.js';
 import { printable, writeJson, writeLine } from './output.js';
+import { loadSigner } from './signing-key.js';
 
 /** `<timestamp>  <from> (<summary>): <text>`, with structured frames labelled by their type. */
 function formatEntry(entry: InboxEntry): string {
@@ -18,18 +19,26 @@ function formatEntry(entry: InboxEntry): string {
 }
 
 export function sendCommand(): Command {
-	return new Command('send')
+	return withAnyName(new Command('send'))
 		.description('send a plain message to a member inbox')
 		.argument('<team>', 'team name')
-		.argument('<to>', 'recipient (inbox name)')
+		.argument('<to>', 'recipient (a member name)')
 		.argument('<text>', 'message text')
 		.option('--from <name>', 'sender name (default: the team lead)')
 		.option('--summary <text>', 'short summary shown with the message')
+		.option(
+			'--signing-key <file|dir>',
+			"sign the message with the lead's Ed25519 private key (PKCS#8 PEM), or <dir>/<teammate>.pem per teammate, as `lead` does",
+		)
 		.action(async (teamName: string, to: string, text: string, options: SendOptions, self: Command) => {
+			const signer = await loadSigner(options.signingKey);
 			const team = await openTeam(self, teamName);
+			await requireMember(team, 'recipient', to, options.anyName);
+			if (options.from !== undefined) await requireMember(team, '--from', options.from, options.anyName);
 			const from = options.from ?? (await team.leaderName());
 			const color = (await team.members()).find((member) => member.name === from)?.color;
-			const msgId = await team.inbox(to).send({ from, text, summary: options.summary, color });
+			const entry = { from, text, summary: options.summary, color };
+			const msgId = await team.inbox(to).send(signer ? signer.sign(entry, to) : entry);
 			if (globalOptions(self).json) writeJson({ msgId, team: team.name, to, from });
 			else writeLine(`Sent ${msgId} to ${printable(to)}`);
 		});
@@ -38,17 +47,21 @@ export function sendCommand(): Command {
 interface SendOptions {
 	from?: string;
 	summary?: string;
+	signingKey?: string;
+	anyName?: boolean;
 }
 
 export function inboxCommand(): Command {
-	return new Command('inbox')
+	return withAnyName(new Command('inbox'))
 		.description("print a member's inbox (entries stay in it); --follow streams new entries until stopped")
 		.argument('<team>', 'team name')
 		.argument('<name>', 'inbox (member) name')
 		.option('--follow', 'keep running and print each unread entry as it arrives (backlog first)')
-		.action(async (teamName: string, name: string, options: { follow?: boolean }, self: Command) => {
+		.action(async (teamName: string, name: string, options: { follow?: boolean; anyName?: boolean }, self: Command) => {
 			const { json } = globalOptions(self);
-			const inbox = (await openTeam(self, teamName)).inbox(name);
+			const team = await openTeam(self, teamName);
+			await requireMember(team, 'inbox', name, options.anyName);
+			const inbox = team.inbox(name);
 			const print = (entry: InboxEntry) => (json ? writeJson(entry) : writeLine(formatEntry(entry)));
 			if (!options.follow) {
 				const entries = await inbox.read();

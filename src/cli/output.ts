@@ -9,6 +9,7 @@ import type { InboxEntry } from '../inbox/entry.js';
 import type { AuditRecord } from '../journal/audit-log.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 import { parseFrame } from '../protocol/frame-codec.js';
+import { inCliTerms } from './messages.js';
 
 /** Exit codes: 0 success (or allowed), 1 the answer was no (denied, timed out), 2 an error. */
 export const exitCodes = { ok: 0, denied: 1, error: 2 } as const;
@@ -58,11 +59,14 @@ export function columns(rows: readonly (readonly string[])[]): string {
 		.join('\n');
 }
 
-/** One line describing `error`: the MailboxError code and message, or the message of anything else. */
+/**
+One line describing `error`: the MailboxError code and message (in the CLI's terms), or the message of anything
+else. It may quote names and paths from team files, so it is made printable.
+*/
 export function describeError(error: unknown): string {
 	const message = error instanceof Error ? error.message : String(error);
 	const line = message.replace(/\s*\n\s*/g, ' ');
-	return isMailboxError(error) ? `${error.code}: ${line}` : line;
+	return printable(isMailboxError(error) ? `${error.code}: ${inCliTerms(line)}` : line);
 }
 
 /** Report `error` as one line on stderr. */
@@ -95,9 +99,9 @@ export function requestSubject(request: PendingRequest, maxLength = 80): string 
 	return `${printable(request.toolName ?? '')} ${preview(request.input ?? {}, maxLength)}`;
 }
 
-/** One line for a logged decision: `allowed Bash for ann (person)`. */
+/** One line for a logged decision: `allowed Bash for ann (person)`, `allowed, edited Bash …` when the input changed. */
 export function decisionLine(record: AuditRecord): string {
-	const verb = record.decision === 'allow' ? 'allowed' : 'denied';
+	const verb = record.decision === 'deny' ? 'denied' : record.updatedInput ? 'allowed, edited' : 'allowed';
 	const subject = record.kind === 'sandbox' ? `network access to ${record.host ?? '?'}` : (record.toolName ?? '?');
 	const note = record.message ? `: ${record.message}` : '';
 	const rule = record.persistedRule ? ` [always: ${record.persistedRule}]` : '';

@@ -5,13 +5,17 @@ print it as JSON on stdout. Exit 0 on allow, 1 on deny or timeout (or when stopp
 
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
+import { errors } from '../errors.js';
+import { isValidHost } from '../policy/host-pattern.js';
 import { LeadVerifier } from '../protocol/signing.js';
+import type { Team } from '../team/team.js';
 import { Worker, type WorkerOptions } from '../worker/worker.js';
-import { openTeam, parseJsonObject, parseMs, stopSignal } from './context.js';
+import { openTeam, parseJsonObject, parseMs, requireMember, stopSignal, withAnyName } from './context.js';
 import { exitCodes, writeJson } from './output.js';
 
 interface WorkerFlags {
 	as: string;
+	anyName?: boolean;
 	timeout?: string;
 	leadVerifyKey?: string;
 }
@@ -36,8 +40,15 @@ async function ask<T>(worker: Worker, run: (signal: AbortSignal) => Promise<T>, 
 	}
 }
 
+/** The team, once `--as` is known to be on its roster (or `--any-name`). */
+async function askingTeam(self: Command, teamName: string, flags: WorkerFlags): Promise<Team> {
+	const team = await openTeam(self, teamName);
+	await requireMember(team, '--as', flags.as, flags.anyName);
+	return team;
+}
+
 function withWorkerOptions(command: Command): Command {
-	return command
+	return withAnyName(command)
 		.argument('<team>', 'team name')
 		.requiredOption('--as <worker>', 'the asking worker (its inbox receives the answer)')
 		.option('--timeout <ms>', 'deny if the lead has not answered within this many ms (default 120000)')
@@ -54,7 +65,7 @@ export function requestCommand(): Command {
 		.action(async (teamName: string, flags: RequestFlags, self: Command) => {
 			const input = parseJsonObject('--input', flags.input);
 			const options = workerOptions(flags);
-			const worker = new Worker(await openTeam(self, teamName), options);
+			const worker = new Worker(await askingTeam(self, teamName, flags), options);
 			const toolUseId = flags.toolUseId ?? `toolu_cli_${randomBytes(12).toString('hex')}`;
 			const call = { toolName: flags.tool, toolUseId, input, description: flags.description ?? '' };
 			await ask(
@@ -77,8 +88,11 @@ export function requestNetworkCommand(): Command {
 		.description('ask the team lead for sandbox network access to one host; prints the decision as JSON')
 		.requiredOption('--host <host>', 'host name, e.g. registry.npmjs.org')
 		.action(async (teamName: string, flags: WorkerFlags & { host: string }, self: Command) => {
+			// Checked here too, so a URL or a host with a port fails at once instead of waiting for the lead's refusal.
+			if (!isValidHost(flags.host))
+				throw errors.invalidArgument('--host', 'one host name, e.g. registry.npmjs.org', flags.host);
 			const options = workerOptions(flags);
-			const worker = new Worker(await openTeam(self, teamName), options);
+			const worker = new Worker(await askingTeam(self, teamName, flags), options);
 			await ask(
 				worker,
 				(signal) => worker.requestNetworkAccess(flags.host, { signal }),

@@ -110,7 +110,7 @@ async function commitSpool(inbox: string, settings: FixSettings): Promise<Doctor
 	});
 	return [
 		...quarantined.map((event) => doctorFixes.quarantined(event.path, event.quarantinePath, event.recovered)),
-		doctorFixes.committedSpool(store.spool.directory, inbox),
+		doctorFixes.committedSpool(store.spoolDirectory, inbox),
 	];
 }
 

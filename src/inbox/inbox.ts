@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { errors, isMailboxError, type MailboxError } from '../errors.js';
-import { appendEntries } from './append.js';
 import { entryBytes } from './codec.js';
 import {
 	type BuildResult,
@@ -110,8 +109,7 @@ export class Inbox extends EventEmitter<InboxEvents> {
 		let live = batch;
 		while (live.length > 0) {
 			try {
-				await appendEntries(
-					this.#store,
+				await this.#store.append(
 					live.map((item) => item.entry),
 					{
 						deadline: Math.min(...live.map((item) => item.deadline)),

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
-import { acquireLock, type HeldLock, tryAcquireLock } from '../fs/lock.js';
+import { watch } from '../fs/fs-seam.js';
+import { acquireLock, contendedRetryDelayMs, type HeldLock, tryAcquireLock } from '../fs/lock.js';
 import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
 import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './codec.js';
 import {
@@ -29,6 +31,25 @@ stuck condition never locks the inbox for others.
 const heldBackMaxMs = 1_000;
 const heldTooLong = new Error('held back longer than heldBackMaxMs');
 
+/**
+Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
+sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
+A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE) gives no hint: it never resolves,
+so the waiter sleeps its poll delay instead of trying again at once, over and over.
+*/
+function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
+	let watcher: FSWatcher | undefined;
+	const released = new Promise<boolean>((resolve) => {
+		try {
+			watcher = watch(lockPath, () => resolve(true));
+			watcher.on('error', () => resolve(true));
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
+		}
+	});
+	return { released, close: () => watcher?.close() };
+}
+
 const compromiseRetries = 3;
 const drainBudgetMs = 100;
 const drainGraceMs = 1;
@@ -37,8 +58,13 @@ const drainGraceMs = 1;
 export class InboxStore {
 	readonly path: string;
 	readonly lockPath: string;
-	readonly spool: Spool;
+	readonly #spool: Spool;
 	readonly #options: InboxStoreOptions;
+
+	/** The inbox's spool directory (`<inbox>.json.spool/`), where senders leave batches while the lock is busy. */
+	get spoolDirectory(): string {
+		return this.#spool.directory;
+	}
 
 	/** The size limit of the file, in bytes (applies to writes that add entries). */
 	get maxInboxBytes(): number {
@@ -49,7 +75,7 @@ export class InboxStore {
 		this.path = path;
 		this.lockPath = `${path}.lock`;
 		this.#options = options;
-		this.spool = new Spool(path, options.fileMode, options.dirMode);
+		this.#spool = new Spool(path, options.fileMode, options.dirMode);
 	}
 
 	/** Read without the lock. Safe because every writer of ours replaces the file by rename. */
@@ -60,6 +86,91 @@ export class InboxStore {
 		return parsed.ok
 			? { exists: true, items: parsed.items }
 			: { exists: true, items: parsed.recovered, corrupt: parsed.reason };
+	}
+
+	/**
+	Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder (maybe this
+	process) has committed them. Rejects only when they were not written. With `commitAfter`, the entries become visible
+	only once it resolves; `flushDirectory: false` leaves the directory flush of a direct write to the caller (see
+	`SendOptions`).
+	*/
+	async append(entries: unknown[], options: TransactionOptions, commit: CommitOptions = {}): Promise<void> {
+		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
+		const started = Date.now();
+		if (await this.#tryTransact(appendPlan, false, commit)) return;
+		const { commitAfter } = commit;
+		// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
+		if (commitAfter && !(await settlesWithin(commitAfter, Math.max(0, options.deadline - Date.now())))) {
+			throw errors.timeout(
+				`The held-back send to ${this.path} (waiting for its commitAfter condition)`,
+				Date.now() - started,
+			);
+		}
+		const spool = this.#spool;
+		const id = await spool.deposit(entries);
+		const changes = spool.watchBatch(id);
+		let release: ReturnType<typeof watchRelease> | undefined;
+		try {
+			let status = spool.status(id);
+			for (let round = 1; ; round++) {
+				if (status === 'committed') return;
+				if (status === 'full') {
+					spool.forget(id);
+					throw errors.inboxTooLarge(this.path, undefined, this.maxInboxBytes);
+				}
+				// Become the combiner if the lock is free: this commits our batch and everyone else's.
+				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
+				if (status === 'waiting' || status === 'claimed') {
+					let combined: { result: undefined } | undefined;
+					try {
+						combined = await this.#tryTransact(noChange, true);
+					} catch (error) {
+						// Our commit failed and handed our batch back: take it out, so it is never written after we reject.
+						// If another holder claimed it meanwhile, its outcome is ours: wait for it.
+						if (wasCommitted(error) || spool.withdraw(id)) throw error;
+					}
+					if (combined) {
+						status = spool.status(id);
+						continue;
+					}
+				}
+				const giveUp =
+					Date.now() >= options.deadline || options.signal?.aborted || options.shouldContinue?.() === false;
+				if (giveUp && status === 'waiting' && spool.withdraw(id)) {
+					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
+					throw errors.lockTimeout(this.lockPath, Date.now() - started);
+				}
+				// One watch per lock generation: it stays armed across waits until that holder releases.
+				release ??= watchRelease(this.lockPath);
+				// One of ours holding the lock commits every waiting batch, so together our waiters need try no more
+				// often than one Claude Code writer would: each stretches its interval by the number waiting.
+				const waiting = spool.waiting();
+				const pauseMs = contendedRetryDelayMs(round) * Math.max(1, waiting);
+				const wake = await Promise.race([
+					changes.wait(pauseMs).then((changed) => (changed ? 'batch' : 'timer')),
+					release.released.then(() => 'release' as const),
+				]);
+				if (wake === 'release') {
+					release.close();
+					release = undefined;
+				}
+				// With several of ours waiting, a Claude Code writer waiting on the same lock wakes somewhere in its own
+				// retry interval, not on the release: our waiters trying at once would take the lock from it every time,
+				// and it drops its message after about 655 ms. So they wait a random part of their interval, as it would
+				// (see `contendedRetryDelayMs`); the first to try claims the others' batches. A lone waiter (one send,
+				// such as a worker's request) goes at once: it holds the lock once and does not starve anyone.
+				if (wake === 'release' && waiting > 1) {
+					await new Promise((resolve) => setTimeout(resolve, Math.random() * pauseMs));
+				}
+				const changed = wake !== 'timer';
+				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
+				if (changed || round % 8 === 0) status = spool.status(id);
+			}
+		} finally {
+			changes.close();
+			release?.close();
+			spool.release(id);
+		}
 	}
 
 	/**
@@ -84,7 +195,7 @@ export class InboxStore {
 	One lock attempt; `undefined` when another process holds the lock (or took it over mid-write: nothing was written).
 	A `commitAfter` promise holds the plan's write back until it resolves (its rejection abandons the write).
 	*/
-	async tryTransact<T>(
+	async #tryTransact<T>(
 		plan: Plan<T>,
 		combineOnly = false,
 		commit: CommitOptions = {},
@@ -105,7 +216,7 @@ export class InboxStore {
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commit: CommitOptions = {}): Promise<T> {
 		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
 		// commits them once it is written.
-		const batches = commit.commitAfter ? [] : this.spool.claimAll();
+		const batches = commit.commitAfter ? [] : this.#spool.claimAll();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let result: T;
 		let written: Written | undefined;
@@ -123,13 +234,13 @@ export class InboxStore {
 		let more: ClaimedBatch[] = [];
 		try {
 			for (let round = 0; Date.now() < until; round++) {
-				more = this.spool.claimAll();
+				more = this.#spool.claimAll();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.
 					if (round === 0 && batches.length === 0) break;
 					// A short grace catches batches deposited just now, which would otherwise wait out a poll delay.
 					await new Promise((resolve) => setTimeout(resolve, drainGraceMs));
-					more = this.spool.claimAll();
+					more = this.#spool.claimAll();
 					if (more.length === 0) break;
 				}
 				({ written } = await this.#underLock(lock, noChange, more, written));
@@ -152,7 +263,7 @@ export class InboxStore {
 		} catch {
 			return;
 		}
-		this.spool.unclaim(batches);
+		this.#spool.unclaim(batches);
 	}
 
 	async #underLock<T>(
@@ -203,7 +314,7 @@ export class InboxStore {
 				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
-				if (wasCommitted(error)) this.spool.settle(committed, rejected);
+				if (wasCommitted(error)) this.#spool.settle(committed, rejected);
 				throw error;
 			}
 		} else if (committed.length > 0 && this.#options.fsync) {
@@ -211,7 +322,7 @@ export class InboxStore {
 			// flush): make that durable before telling their senders.
 			await fsyncDirectory(path.dirname(this.path));
 		}
-		this.spool.settle(committed, rejected);
+		this.#spool.settle(committed, rejected);
 		const written =
 			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
 		return { result, written };

@@ -54,6 +54,8 @@ export interface AuditRecord {
 	msgId: string;
 	/** The "always allow" rule persisted with this decision. */
 	persistedRule?: string;
+	/** The input the tool runs with, when the approver changed it (an edited approval). */
+	updatedInput?: Record<string, unknown>;
 }
 
 /** Options of {@link AuditLog}. */

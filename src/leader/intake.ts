@@ -20,7 +20,7 @@ import type { DecideRunner } from './decide.js';
 import { type AnswerDecision, hostOf, workerContext } from './response.js';
 
 /** Why a request was not taken in. */
-export type DropReason = 'agent-mismatch' | 'malformed' | 'duplicate';
+export type DropReason = 'agent-mismatch' | 'malformed' | 'duplicate' | 'not-a-member';
 
 /** What an inbox entry is to the Leader. */
 export type Intake =
@@ -99,6 +99,8 @@ export interface DeciderParts {
 	store: PendingStore;
 	answerer: Answerer;
 	asks: AskDesk;
+	/** Take requests from senders off the roster (else: deny, reported as `not-a-member`). */
+	acceptNonMembers?: boolean | undefined;
 }
 
 /**
@@ -121,21 +123,34 @@ export class Decider {
 		return decision ? { decision, decidedBy: decide.name } : verdict;
 	}
 
-	/** A request just taken out of the inbox (not journaled yet); `ack` removes its entry once that is safe. */
-	async takeIn(record: PendingRecord, ack: () => void): Promise<void> {
+	/**
+	A request just taken out of the inbox (not journaled yet); `ack` removes its entry once that is safe. A sender
+	the roster does not know is answered deny and reported back as refused (a typo'd or stray name must not get
+	the team's rules).
+	*/
+	async takeIn(record: PendingRecord, ack: () => void): Promise<{ reason: DropReason; detail: string } | undefined> {
+		const { team, acceptNonMembers } = this.#parts;
+		if (!acceptNonMembers && !(await team.members()).some((member) => member.name === record.worker)) {
+			const detail = `${JSON.stringify(record.worker)} is not a member of team ${JSON.stringify(team.name)}`;
+			const message = `Request refused: ${detail} (not in its config.json).`;
+			await this.#answer(record, { decision: { behavior: 'deny', message }, decidedBy: 'validation' }, true);
+			ack();
+			return { reason: 'not-a-member', detail };
+		}
 		const verdict = await this.#verdict(record);
 		if (verdict && (await this.#answer(record, verdict, true))) {
 			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the answer
 			// is out, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
 			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
 			ack();
-			return;
+			return undefined;
 		}
 		const { store, asks } = this.#parts;
 		// Left to a person: journal durably first, then take it out of the inbox.
 		await store.record(record);
 		ack();
 		asks.offer(record);
+		return undefined;
 	}
 
 	/** A journaled request (recovery): answer it by policy or the decide function, or offer it to a person. */

@@ -124,6 +124,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			store: this.#store,
 			answerer: this.#answerer,
 			asks: this.#asks,
+			acceptNonMembers: options.acceptNonMembers,
 		});
 		this.#recoveryContext = {
 			store: this.#store,
@@ -284,7 +285,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 		this.#intaking.add(record.key);
 		try {
-			await this.#decider.takeIn(record, () => this.#acks.add(entry));
+			const refused = await this.#decider.takeIn(record, () => this.#acks.add(entry));
+			if (refused) this.emit('dropped', { ...refused, entry });
 		} finally {
 			this.#intaking.delete(record.key);
 		}

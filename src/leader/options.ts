@@ -39,6 +39,11 @@ export interface LeaderOptions {
 	`(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`.
 	*/
 	signer?: (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
+	/**
+	Take requests from senders that are not on the team's roster. Off, such a request is answered deny with the
+	reason and reported as `dropped` (`not-a-member`). @default false
+	*/
+	acceptNonMembers?: boolean;
 	/** Append each decision to `<team dir>/swarm-mailbox/audit.jsonl`. @default true */
 	auditLog?: boolean;
 	/** Poll the inbox instead of OS notifications (network file systems). @default false */

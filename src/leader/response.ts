@@ -9,13 +9,13 @@ import type { AnswerClaim, PendingRecord, RequestKind } from '../journal/pending
 import { type AlwaysScope, alwaysAllowUpdate, alwaysScopeOf } from '../policy/always-rule.js';
 import { alwaysAllowRuleFor } from '../policy/policy.js';
 import type { MatchContext } from '../policy/rule.js';
-import { permissionRequestDigest } from '../protocol/digest.js';
+import { inputDigest, permissionRequestDigest } from '../protocol/digest.js';
 import {
 	approvedRequestFor,
 	createPermissionResponse,
 	createSandboxPermissionResponse,
 } from '../protocol/frame-builders.js';
-import { encodeFrame } from '../protocol/frame-codec.js';
+import { encodeFrame, parseFrame } from '../protocol/frame-codec.js';
 import {
 	type PermissionRequestFrame,
 	type PermissionUpdate,
@@ -140,5 +140,17 @@ export function auditRecordOf(record: PendingRecord, claim: AnswerClaim): AuditR
 		...(claim.message === undefined ? {} : { message: claim.message }),
 		msgId: claim.msgId,
 		...(claim.persistRules?.[0] === undefined ? {} : { persistedRule: claim.persistRules[0] }),
+		...editedInputOf(record, claim),
 	};
+}
+
+/** `{ updatedInput }` when an allow runs the tool with other input than the worker asked for. */
+function editedInputOf(record: PendingRecord, claim: AnswerClaim): { updatedInput?: Record<string, unknown> } {
+	if (record.kind !== 'permission' || claim.decision !== 'allow') return {};
+	const parsed = parseFrame(claim.text);
+	if (parsed.kind !== 'frame' || parsed.frame.type !== 'permission_response') return {};
+	const updated = parsed.frame.subtype === 'success' ? parsed.frame.response?.updated_input : undefined;
+	const request = record.frame as PermissionRequestFrame;
+	if (!updated || inputDigest('', updated) === inputDigest('', request.input)) return {};
+	return { updatedInput: updated };
 }
