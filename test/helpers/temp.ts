@@ -7,7 +7,8 @@ import { repoRoot } from './fork.js';
 const created: string[] = [];
 
 afterEach(() => {
-	for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+	// A child process that is still being stopped may write one more file meanwhile (ENOTEMPTY): retry.
+	for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
 
 /** A fresh directory for one test, removed after it. */
