@@ -1,4 +1,6 @@
-import { existsSync, type Stats } from 'node:fs';
+import * as fs from 'node:fs';
+import { existsSync, type FSWatcher, type Stats, watch } from 'node:fs';
+import { stat as statAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -63,10 +65,19 @@ looks free or stale (it then does the real mkdir, stale takeover and refresh). S
 tiny local calls (stat, mkdir, rmdir), cheaper than the thread-pool round trips of their async forms.
 */
 export async function tryAcquireLock(file: string, lockPath: string, staleMs = 10_000): Promise<HeldLock | undefined> {
+	const observing = observedDirectories.get(path.dirname(lockPath));
 	try {
-		// Usually absent: asked not to throw, as an exception per send costs more than the call.
-		const held = statSync(lockPath, { throwIfNoEntry: false });
-		if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
+		if (observing === undefined) {
+			// Usually absent: asked not to throw, as an exception per send costs more than the call.
+			const held = statSync(lockPath, { throwIfNoEntry: false });
+			if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
+		} else {
+			const held = await statAsync(lockPath).catch((error: NodeJS.ErrnoException) => {
+				if (error.code === 'ENOENT') return undefined;
+				throw error;
+			});
+			if (held && !observedStale(lockPath, held, staleMs, observing)) return undefined;
+		}
 	} catch {
 		// Unreadable: let proper-lockfile decide.
 	}
@@ -80,7 +91,7 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		release = await lockfile.lock(file, {
 			lockfilePath: lockPath,
 			realpath: false,
-			fs: lockCallsFor(path.dirname(lockPath)),
+			fs: lockCallsFor(path.dirname(lockPath), staleMs),
 			stale: staleMs,
 			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
 			onCompromised: (error) => {
@@ -177,16 +188,18 @@ handler calls for locks still held when the process exits. proper-lockfile cache
 utimes and stat) on this object, so one object per directory makes the probe run at the first acquisition there only,
 and never carries a precision over from another file system. Each call also keeps the holder's stamp current.
 */
-function lockCallsFor(directory: string): LockCalls {
-	let calls = callsByDirectory.get(directory);
+function lockCallsFor(directory: string, staleMs: number): LockCalls {
+	const observing = observedDirectories.get(directory);
+	const key = observing === undefined ? directory : `${directory}\0${staleMs}`;
+	let calls = callsByDirectory.get(key);
 	if (!calls) {
-		calls = newLockCalls();
-		callsByDirectory.set(directory, calls);
+		calls = observing === undefined ? newLockCalls() : newObservingLockCalls(staleMs, observing);
+		callsByDirectory.set(key, calls);
 	}
 	return calls;
 }
 
-type LockCalls = ReturnType<typeof newLockCalls>;
+type LockCalls = ReturnType<typeof newLockCalls> | ReturnType<typeof newObservingLockCalls>;
 const callsByDirectory = new Map<string, LockCalls>();
 
 function newLockCalls() {
@@ -221,6 +234,117 @@ function newLockCalls() {
 		rmdirSync: removeOwn,
 		realpath(target: string, done: Done<string>) {
 			settle(done, () => lockFileSystem.realpathSync(target));
+		},
+	};
+}
+
+/**
+Directories whose locks are judged by observation (a network file system), with the attribute-cache time of their
+client: a stale window there is `staleMs` plus that time, as a refresh can stay unseen that long.
+*/
+const observedDirectories = new Map<string, number>();
+/** Each foreign lock's mtime as last seen, and when (this process's clock) it was first seen with that value. */
+const observations = new Map<string, { mtimeMs: number; seenAt: number }>();
+
+/**
+Judge the locks in `directory` by watching their mtime change, never by comparing it with this machine's clock: on a
+network file system the holder is another machine, whose clock can be minutes off. A lock is stale once its mtime has
+not changed for `staleMs` plus `attributeCacheMs` (the time this client may serve a cached stat) on this process's own
+clock, so no clock skew can make a live lock look stale; a dead one is taken over that long after it is first seen.
+The lock on disk stays Claude Code's (`<file>.lock` directory, mtime refreshed by its holder).
+*/
+export function judgeLocksByObservation(directory: string, attributeCacheMs: number): void {
+	observedDirectories.set(path.resolve(directory), Math.max(0, attributeCacheMs));
+}
+
+/**
+Whether a lock seen with these stats has gone unchanged for the whole observed window. Also the hook for a lock whose
+holder is on another host (a leadership claim, say): call it with each fresh stat of the thing its holder refreshes.
+*/
+export function observedStale(key: string, stats: { mtimeMs: number }, staleMs: number, attributeCacheMs = 0): boolean {
+	const now = Date.now();
+	const seen = observations.get(key);
+	if (!seen || seen.mtimeMs !== stats.mtimeMs) {
+		observations.set(key, { mtimeMs: stats.mtimeMs, seenAt: now });
+		if (observations.size > 4096) observations.delete(observations.keys().next().value as string);
+		return false;
+	}
+	return now - seen.seenAt >= staleMs + attributeCacheMs;
+}
+
+/**
+The lock calls for a network file system: asynchronous (a slow server delays only the acquisition waiting on it, and
+the refresh of locks held keeps running), and the mtime proper-lockfile judges a foreign lock by is replaced with one
+derived from this process's observations (see `judgeLocksByObservation`).
+*/
+function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
+	return {
+		mkdir(directory: string, done: Done) {
+			fs.mkdir(directory, (error) => {
+				const state = holders.get(directory);
+				if (!error && state) state.acquired = true;
+				done(error);
+			});
+		},
+		stat(target: string, done: Done<Stats>) {
+			fs.stat(target, (error, stats) => {
+				if (error) return done(error);
+				const state = holders.get(target);
+				if (state?.acquired && !state.stamp) state.stamp = stampOf(stats);
+				if (!state || state.acquired) return done(null, stats);
+				// Someone else's lock being judged: stale (to proper-lockfile's `mtime < now - stale`) only once observed
+				// unchanged for the whole window.
+				const stale = observedStale(target, stats, staleMs, attributeCacheMs);
+				const judged = Object.create(stats) as Stats;
+				judged.mtime = new Date(stale ? 0 : Date.now());
+				done(null, judged);
+			});
+		},
+		utimes(target: string, atime: Date, mtime: Date, done: Done) {
+			fs.utimes(target, atime, mtime, (error) => {
+				const state = holders.get(target);
+				if (error || !state) return done(error);
+				fs.stat(target, (statError, stats) => {
+					if (!statError) state.stamp = stampOf(stats);
+					done(null);
+				});
+			});
+		},
+		rmdir(directory: string, done: Done) {
+			if (holders.get(directory)?.lost) return done(null);
+			fs.rmdir(directory, done);
+		},
+		rmdirSync: removeOwn,
+		realpath(target: string, done: Done<string>) {
+			fs.realpath(target, done);
+		},
+	};
+}
+
+/**
+Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
+sleeping out their poll delay. An absent lock resolves at once. A watch that cannot be armed (ENOSPC when the inotify
+watches are used up, EMFILE, no notifications) or that breaks later is no hint: the promise stays pending and the
+caller's own timer paces it, so a failing watch never turns the wait into a busy loop.
+*/
+export function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
+	let watcher: FSWatcher | undefined;
+	const released = new Promise<boolean>((resolve) => {
+		try {
+			watcher = watch(lockPath, () => resolve(true));
+			watcher.on('error', () => {
+				watcher?.close();
+				watcher = undefined;
+			});
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
+		}
+	});
+	return {
+		released,
+		close: () => {
+			watcher?.close();
+			watcher = undefined;
 		},
 	};
 }

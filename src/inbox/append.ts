@@ -4,34 +4,19 @@ into the inbox's spool and the sender waits until some lock holder (possibly its
 combiner writes every waiting batch in one locked rewrite, instead of each sender queueing for the lock.
 */
 
-import { type FSWatcher, watch } from 'node:fs';
 import { settlesWithin } from '../async-queue.js';
 import { errors } from '../errors.js';
 import { wasCommitted } from '../fs/atomic-write.js';
+import { watchRelease } from '../fs/lock.js';
 import { type CommitOptions, noChange, type Plan, type TransactionOptions } from './plan.js';
 import type { InboxStore } from './store.js';
 
 /** Longest sleep between two looks at a spooled batch, in ms (a notification usually cuts it short). */
 const spoolPollMaxMs = 50;
+/** How long past its deadline a sender waits for a lock holder that claimed its batch, in ms. */
+const claimedGraceMs = (store: InboxStore) => 2 * store.staleMs;
 /** Upper bound of the random wait of a woken waiter when others wait too, in ms. */
 const releaseJitterMs = 2;
-
-/**
-Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
-sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
-*/
-function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
-	let watcher: FSWatcher | undefined;
-	const released = new Promise<boolean>((resolve) => {
-		try {
-			watcher = watch(lockPath, () => resolve(true));
-			watcher.on('error', () => resolve(true));
-		} catch {
-			resolve(true);
-		}
-	});
-	return { released, close: () => watcher?.close() };
-}
 
 /**
 Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder (maybe this
@@ -62,7 +47,7 @@ export async function appendEntries(
 	let release: ReturnType<typeof watchRelease> | undefined;
 	try {
 		let delayMs = 10;
-		let status = spool.status(id);
+		let status = await store.batchStatus(id, entries);
 		for (let round = 1; ; round++) {
 			if (status === 'committed') return;
 			if (status === 'full') {
@@ -81,7 +66,7 @@ export async function appendEntries(
 					if (wasCommitted(error) || spool.withdraw(id)) throw error;
 				}
 				if (combined) {
-					status = spool.status(id);
+					status = await store.batchStatus(id, entries);
 					continue;
 				}
 			}
@@ -89,6 +74,14 @@ export async function appendEntries(
 			if (giveUp && status === 'waiting' && spool.withdraw(id)) {
 				if (options.signal?.aborted) throw errors.aborted(`send to ${store.path}`, options.signal.reason);
 				throw errors.lockTimeout(store.lockPath, Date.now() - started);
+			}
+			// A claimed batch is in a holder's hands; if that holder never finishes (stalled, and its lock never judged
+			// stale), stop waiting after two more stale windows: the outcome is unknown, and the error says so.
+			if (Date.now() >= options.deadline + claimedGraceMs(store)) {
+				throw errors.timeout(
+					`The spooled send to ${store.path} (claimed by a lock holder that never finished; it may still be written)`,
+					Date.now() - started,
+				);
 			}
 			// One watch per lock generation: it stays armed across waits until that holder releases.
 			release ??= watchRelease(store.lockPath);
@@ -109,7 +102,7 @@ export async function appendEntries(
 			}
 			const changed = wake !== 'timer';
 			// Without a notification the state cannot have moved; re-check now and then in case one was missed.
-			if (changed || round % 8 === 0) status = spool.status(id);
+			if (changed || round % 8 === 0 || !changes.armed) status = await store.batchStatus(id, entries);
 		}
 	} finally {
 		changes.close();

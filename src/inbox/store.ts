@@ -3,8 +3,9 @@ import path from 'node:path';
 import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
-import { acquireLock, type HeldLock, tryAcquireLock } from '../fs/lock.js';
-import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
+import { type FileSystemInfo, fileSystemOf } from '../fs/fs-type.js';
+import { acquireLock, type HeldLock, judgeLocksByObservation, tryAcquireLock } from '../fs/lock.js';
+import { readFileFresh, readFileNoFollowSync } from '../fs/read-file.js';
 import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './codec.js';
 import {
 	type CommitOptions,
@@ -14,7 +15,7 @@ import {
 	type Snapshot,
 	type TransactionOptions,
 } from './plan.js';
-import { type ClaimedBatch, Spool } from './spool.js';
+import { type ClaimedBatch, Spool, type SpoolStatus } from './spool.js';
 
 interface Written {
 	text: string;
@@ -30,6 +31,9 @@ const heldBackMaxMs = 1_000;
 const heldTooLong = new Error('held back longer than heldBackMaxMs');
 
 const compromiseRetries = 3;
+/** Fresh reads of an unparseable file before it is judged corrupt (a network client can serve a torn one). */
+const tornReadRetries = 4;
+const tornReadDelayMs = 15;
 const drainBudgetMs = 100;
 const drainGraceMs = 1;
 
@@ -39,6 +43,14 @@ export class InboxStore {
 	readonly lockPath: string;
 	readonly spool: Spool;
 	readonly #options: InboxStoreOptions;
+	#fileSystem: Promise<FileSystemInfo> | undefined;
+	/** Known to be on a network file system: reads are fresh and asynchronous (see `readFileFresh`). */
+	#network = false;
+
+	/** The lock's stale window, in ms. */
+	get staleMs(): number {
+		return this.#options.staleMs;
+	}
 
 	/** The size limit of the file, in bytes (applies to writes that add entries). */
 	get maxInboxBytes(): number {
@@ -52,14 +64,70 @@ export class InboxStore {
 		this.spool = new Spool(path, options.fileMode, options.dirMode);
 	}
 
+	/** The file system the inbox lives on, looked up once (network file systems switch this store to fresh reads). */
+	fileSystem(): Promise<FileSystemInfo> {
+		this.#fileSystem ??= fileSystemOf(path.dirname(this.path)).then((info) => {
+			this.#network = info.network;
+			this.spool.network = info.network;
+			if (info.network) judgeLocksByObservation(path.dirname(this.path), info.attributeCacheMs);
+			return info;
+		});
+		return this.#fileSystem;
+	}
+
 	/** Read without the lock. Safe because every writer of ours replaces the file by rename. */
 	async snapshot(): Promise<Snapshot> {
-		const read = await readFileNoFollow(this.path);
+		await this.fileSystem();
+		const read = await this.#read();
 		if (!read) return { exists: false, items: [] };
-		const parsed = parseInboxText(read.bytes.toString('utf8'));
+		const parsed = read.parsed;
 		return parsed.ok
 			? { exists: true, items: parsed.items }
 			: { exists: true, items: parsed.recovered, corrupt: parsed.reason };
+	}
+
+	/**
+	The file's bytes and their parse. On a network file system a read can be torn (a client's stale size or pages), so
+	an unparseable one is read again, fresh, a few times before the caller sees it as corrupt.
+	*/
+	async #read(): Promise<{ bytes: Buffer; text: string; parsed: ParsedInbox } | undefined> {
+		if (!this.#network) {
+			const read = readFileNoFollowSync(this.path);
+			if (!read) return undefined;
+			const text = read.bytes.toString('utf8');
+			return { bytes: read.bytes, text, parsed: parseInboxText(text) };
+		}
+		for (let attempt = 0; ; attempt++) {
+			const bytes = await readFileFresh(this.path);
+			if (!bytes) return undefined;
+			const text = bytes.toString('utf8');
+			const parsed = parseInboxText(text);
+			if (parsed.ok || attempt >= tornReadRetries) return { bytes, text, parsed };
+			await new Promise((resolve) => setTimeout(resolve, tornReadDelayMs * (attempt + 1)));
+		}
+	}
+
+	/**
+	Where a spooled batch of `entries` stands. Locally the spool's file names and link count say it; on a network file
+	system another client's rename or removal can stay unseen (a deleted file still appears, with one link), so the
+	inbox content is the truth there: the batch is committed once every entry of it is in the file, or once it is gone
+	under every name twice in a row (committed, then already acked by the reader).
+	*/
+	async batchStatus(id: string, entries: readonly unknown[]): Promise<SpoolStatus> {
+		if (!this.#network) return this.spool.status(id);
+		const named = await this.spool.statusFresh(id);
+		if (named !== undefined) return named;
+		if (await this.#holds(entries)) return 'committed';
+		return (await this.spool.statusFresh(id)) ?? 'committed';
+	}
+
+	async #holds(entries: readonly unknown[]): Promise<boolean> {
+		const read = await this.#read();
+		if (!read) return false;
+		const items = read.parsed.ok ? read.parsed.items : read.parsed.recovered;
+		const ids = new Set<unknown>();
+		for (const item of items) if (typeof item === 'object' && item !== null) ids.add((item as { msg_id?: unknown }).msg_id);
+		return entries.every((entry) => ids.has((entry as { msg_id?: unknown }).msg_id));
 	}
 
 	/**
@@ -67,6 +135,7 @@ export class InboxStore {
 	and commit atomically. A corrupt file is copied aside first and replaced by its recoverable entries.
 	*/
 	async transact<T>(plan: Plan<T>, options: TransactionOptions): Promise<T> {
+		await this.fileSystem();
 		for (let attempt = 0; ; attempt++) {
 			const lock = await acquireLock(this.path, this.lockPath, { staleMs: this.#options.staleMs, ...options });
 			try {
@@ -89,6 +158,7 @@ export class InboxStore {
 		combineOnly = false,
 		commit: CommitOptions = {},
 	): Promise<{ result: T } | undefined> {
+		await this.fileSystem();
 		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
 		if (!lock) return undefined;
 		try {
@@ -105,7 +175,7 @@ export class InboxStore {
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commit: CommitOptions = {}): Promise<T> {
 		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
 		// commits them once it is written.
-		const batches = commit.commitAfter ? [] : this.spool.claimAll();
+		const batches = commit.commitAfter ? [] : await this.spool.claim();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let result: T;
 		let written: Written | undefined;
@@ -123,13 +193,13 @@ export class InboxStore {
 		let more: ClaimedBatch[] = [];
 		try {
 			for (let round = 0; Date.now() < until; round++) {
-				more = this.spool.claimAll();
+				more = await this.spool.claim();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.
 					if (round === 0 && batches.length === 0) break;
 					// A short grace catches batches deposited just now, which would otherwise wait out a poll delay.
 					await new Promise((resolve) => setTimeout(resolve, drainGraceMs));
-					more = this.spool.claimAll();
+					more = await this.spool.claim();
 					if (more.length === 0) break;
 				}
 				({ written } = await this.#underLock(lock, noChange, more, written));
@@ -162,9 +232,10 @@ export class InboxStore {
 		known?: Written,
 		{ commitAfter, flushDirectory = true }: CommitOptions = {},
 	): Promise<{ result: T; written: Written | undefined }> {
-		const read = known ? undefined : readFileNoFollowSync(this.path);
-		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
-		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : parseInboxText(text);
+		// Under the lock after a fresh open (retried when torn): only what stays unparseable is quarantined.
+		const read = known ? undefined : await this.#read();
+		const text = known ? known.text : (read?.text ?? '');
+		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : (read?.parsed ?? { ok: true, items: [] });
 		const items = parsed.ok ? parsed.items : parsed.recovered;
 		if (!parsed.ok) await this.#quarantine(read?.bytes ?? Buffer.alloc(0), parsed.reason, items.length);
 		const exists = known !== undefined || read !== undefined;
@@ -202,7 +273,7 @@ export class InboxStore {
 				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
-				if (wasCommitted(error)) this.spool.settle(committed, rejected);
+				if (wasCommitted(error)) await this.spool.settle(committed, rejected);
 				throw error;
 			}
 		} else if (committed.length > 0 && this.#options.fsync) {
@@ -210,7 +281,7 @@ export class InboxStore {
 			// flush): make that durable before telling their senders.
 			await fsyncDirectory(path.dirname(this.path));
 		}
-		this.spool.settle(committed, rejected);
+		await this.spool.settle(committed, rejected);
 		const written =
 			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
 		return { result, written };
