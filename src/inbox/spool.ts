@@ -4,9 +4,9 @@ import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
+import { ensureDirectory } from '../fs/directories.js';
 import { readFileFresh } from '../fs/read-file.js';
 import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from '../fs/fs-seam.js';
-import { ensureDirectory } from '../team/paths.js';
 
 /**
 Where contended senders leave their batch instead of queueing for the lock: whoever holds the lock next

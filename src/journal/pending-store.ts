@@ -18,9 +18,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errors } from '../errors.js';
 import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from '../fs/atomic-write.js';
+import { ensureDirectoryInRoot } from '../fs/directories.js';
 import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from '../fs/fs-seam.js';
 import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
-import { ensureDirectoryInRoot, sanitizeTeamDirName } from '../team/paths.js';
+import { sanitizeTeamDirName } from '../team/paths.js';
 import type { Team } from '../team/team.js';
 import {
 	type AnswerClaim,

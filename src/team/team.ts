@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { errors } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { assertRealDirectory, ensureDirectoryInRoot } from '../fs/directories.js';
 import { acquireLock } from '../fs/lock.js';
 import { Inbox } from '../inbox/inbox.js';
 import type { InboxOptions, OperationOptions } from '../inbox/options.js';
@@ -18,8 +19,6 @@ import {
 	assertAddressableName,
 	assertCreatableMemberName,
 	assertCreatableTeamName,
-	assertRealDirectory,
-	ensureDirectoryInRoot,
 	formatAgentId,
 	LEAD_NAME,
 	resolveTeamsRoot,
