@@ -45,7 +45,8 @@ const magic = new Map<number, string>([
 	[0x786f4256, 'vboxsf'],
 ]);
 
-const networkTypes = /^(nfs\d?|cifs|smb\d?|smbfs|9p|fuse(\..*)?|fuseblk|sshfs|ceph|lustre|gpfs|afs|glusterfs|vboxsf|virtiofs|davfs|fakeowner)$/;
+const networkTypes =
+	/^(nfs\d?|cifs|smb\d?|smbfs|9p|fuse(\..*)?|fuseblk|sshfs|ceph|lustre|gpfs|afs|glusterfs|vboxsf|virtiofs|davfs|fakeowner)$/;
 
 /** Whether a file-system type name (statfs or mount table) is shared over a network. */
 export function isNetworkType(type: string): boolean {
@@ -71,7 +72,9 @@ async function mountEntryOf(directory: string): Promise<MountEntry | undefined> 
 		// id parent major:minor root mountPoint options [optional fields] - type source superOptions
 		const fields = line.split(' ');
 		const separator = fields.indexOf('-');
-		const mountPoint = fields[4]?.replace(/\\([0-7]{3})/g, (_, code: string) => String.fromCharCode(Number.parseInt(code, 8)));
+		const mountPoint = fields[4]?.replace(/\\([0-7]{3})/g, (_, code: string) =>
+			String.fromCharCode(Number.parseInt(code, 8)),
+		);
 		const type = fields[separator + 1];
 		if (separator < 0 || mountPoint === undefined || type === undefined) continue;
 		const inside = mountPoint === '/' || directory === mountPoint || directory.startsWith(`${mountPoint}/`);

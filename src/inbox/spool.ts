@@ -5,8 +5,8 @@ import { customAlphabet } from 'nanoid';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
 import { ensureDirectory } from '../fs/directories.js';
-import { readFileFresh } from '../fs/read-file.js';
 import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from '../fs/fs-seam.js';
+import { readFileFresh } from '../fs/read-file.js';
 
 /**
 Where contended senders leave their batch instead of queueing for the lock: whoever holds the lock next
@@ -306,7 +306,10 @@ export class Spool {
 		const markFull = this.network
 			? (file: string) => rename(file, file.replace(/\.claimed$/, '.full')).catch(() => {})
 			: (file: string) => void quietly(() => renameSync(file, file.replace(/\.claimed$/, '.full')));
-		await Promise.all([...committed.map((batch) => remove(batch.file)), ...rejected.map((batch) => markFull(batch.file))]);
+		await Promise.all([
+			...committed.map((batch) => remove(batch.file)),
+			...rejected.map((batch) => markFull(batch.file)),
+		]);
 	}
 
 	/**

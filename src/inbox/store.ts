@@ -126,7 +126,8 @@ export class InboxStore {
 		if (!read) return false;
 		const items = read.parsed.ok ? read.parsed.items : read.parsed.recovered;
 		const ids = new Set<unknown>();
-		for (const item of items) if (typeof item === 'object' && item !== null) ids.add((item as { msg_id?: unknown }).msg_id);
+		for (const item of items)
+			if (typeof item === 'object' && item !== null) ids.add((item as { msg_id?: unknown }).msg_id);
 		return entries.every((entry) => ids.has((entry as { msg_id?: unknown }).msg_id));
 	}
 
