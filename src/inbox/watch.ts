@@ -126,6 +126,9 @@ export class InboxWatcher
 		if (poll || !this.#notify()) {
 			const reason = polling !== undefined ? 'option' : poll ? 'file system' : 'notifications failed';
 			this.#setMode({ ...base, polling: true, pollIntervalMs: this.#pollIntervalMs, reason });
+			// The first look sets what later polls compare with: taken before the backlog scan, so a write between the
+			// two is seen as a change, never folded into the baseline unread.
+			await this.#pollOnce();
 			this.#schedulePoll();
 		} else this.#setMode({ ...base, polling: false, reason: polling === undefined ? 'file system' : 'option' });
 		await this.#scanNow();
