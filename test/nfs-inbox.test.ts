@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileSystemOf } from '../src/fs/fs-type.js';
-import { Inbox } from '../src/index.js';
-import { type FixtureMessage, forkTracked, killTracked, runWriters } from './helpers/fork.js';
+import { diagnoseTeam, formatDoctorReport, Inbox, Team } from '../src/index.js';
+import { type FixtureMessage, forkTracked, killTracked } from './helpers/fork.js';
 import { mountSshfsPair, requireSshfs, type SshfsPair } from './helpers/sshfs.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -40,6 +40,22 @@ describe.skipIf(skip)('inbox across two sshfs mounts', () => {
 		expect(await fileSystemOf(dirA)).toMatchObject({ type: 'fuse.sshfs', network: true });
 		expect((await fileSystemOf(dirA)).attributeCacheMs).toBeGreaterThan(0);
 		expect(await fileSystemOf(tempDir())).toMatchObject({ network: false, attributeCacheMs: 0 });
+	});
+
+	it('doctor prints the file system type and the mode chosen for it', async () => {
+		fresh();
+		await Team.create('alpha', { root: dirA, members: [{ name: 'ann' }] });
+		const report = await diagnoseTeam('alpha', { root: dirB });
+		expect(report.fileSystem).toEqual({
+			type: 'fuse.sshfs',
+			network: true,
+			watch: 'polling',
+			lockStaleAfterMs: 10_000 + 21_000,
+			lockJudging: 'observed',
+		});
+		expect(formatDoctorReport(report)).toContain(
+			'File system: fuse.sshfs (network); watchers use polling of the inbox content; a lock is stale after 31000 ms of unchanged mtime as seen from here',
+		);
 	});
 
 	it('a watcher on mount A sees sends from mount B by polling, without any rescan', async () => {
@@ -110,27 +126,30 @@ describe.skipIf(skip)('inbox across two sshfs mounts', () => {
 				await new Promise((resolve) => setTimeout(resolve, 20));
 			}
 		})();
-		// Killed writers: each sends without end until SIGKILLed once 10 of its sends resolved.
-		const killed = files.map((file, index) => {
-			const child = forkTracked('test/fixtures/writer.ts', [file, `k${index}`, '1000']);
-			const sent: string[] = [];
+		// Every writer with a 2 s stale window (a SIGKILLed holder's lock is taken over 2 s + the 21 s attribute cache
+		// after it is seen unchanged) and 60 s to send. Two more are SIGKILLed once 10 of their sends resolved.
+		const writers: { sent: string[]; failed: string[]; done: Promise<unknown> }[] = [];
+		const spawnWriter = (file: string, id: string, count: number, killAfter?: number) => {
+			const child = forkTracked('test/fixtures/writer.ts', [file, id, String(count), '60000', '2000']);
+			const writer = { sent: [] as string[], failed: [] as string[], done: new Promise((r) => child.once('exit', r)) };
 			child.on('message', (message: FixtureMessage) => {
 				if (message.kind === 'ready') child.send('go');
+				if (message.kind === 'failed') writer.failed.push(`${message['text']}: ${message['code']}`);
 				if (message.kind !== 'sent') return;
-				sent.push(message['id'] as string);
-				if (sent.length === 10) child.kill('SIGKILL');
+				writer.sent.push(message['id'] as string);
+				if (writer.sent.length === killAfter) child.kill('SIGKILL');
 			});
-			return { sent, exited: new Promise((resolve) => child.once('exit', resolve)) };
-		});
-		const reports = await Promise.all(files.map((file) => runWriters('test/fixtures/writer.ts', file, 4, 25)));
-		await Promise.all(killed.map((writer) => writer.exited));
+			writers.push(writer);
+		};
+		for (const [mount, file] of files.entries()) {
+			for (let index = 0; index < 4; index++) spawnWriter(file, `${mount}.${index}`, 25);
+			spawnWriter(file, `${mount}.killed`, 1000, 10);
+		}
+		await Promise.all(writers.map((writer) => writer.done));
 		checking = false;
 		await checker;
-		expect(reports.flatMap((report) => report.failed)).toEqual([]);
-		const resolved = [
-			...reports.flatMap((report) => report.sent.map((item) => item.id)),
-			...killed.flatMap((writer) => writer.sent),
-		];
+		expect(writers.flatMap((writer) => writer.failed)).toEqual([]);
+		const resolved = writers.flatMap((writer) => writer.sent);
 		expect(resolved).toHaveLength(2 * 4 * 25 + 2 * 10);
 		const ids = (JSON.parse(readFileSync(exported, 'utf8')) as { msg_id: string }[]).map((entry) => entry.msg_id);
 		expect(new Set(ids).size).toBe(ids.length);
