@@ -2,7 +2,7 @@
 `npm run bench`: this library against the older Claude Code path, side by side, on this machine. Sections:
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
-file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages.
+file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages; 8. teams across machines (two sshfs mounts).
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -25,6 +25,7 @@ import { BenchContext } from './context.js';
 import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
 import { neighbourTraffic } from './neighbour-traffic.js';
+import { networkFileSystem } from './nfs.js';
 import { Pool } from './pool.js';
 import {
 	type Goal,
@@ -64,6 +65,7 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[5, (bench) => networkFileSystemRoundTrips(bench, permissions)],
 	[6, watchLatency],
 	[7, neighbourTraffic],
+	[8, networkFileSystem],
 ];
 
 const began = performance.now();

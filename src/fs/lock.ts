@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import { existsSync, type FSWatcher, type Stats, watch } from 'node:fs';
-import { stat as statAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
 import { lockFileSystem, statSync } from './fs-seam.js';
+import { fileSystemOf } from './fs-type.js';
 
 export interface LockOptions {
 	/**
@@ -65,21 +65,19 @@ looks free or stale (it then does the real mkdir, stale takeover and refresh). S
 tiny local calls (stat, mkdir, rmdir), cheaper than the thread-pool round trips of their async forms.
 */
 export async function tryAcquireLock(file: string, lockPath: string, staleMs = 10_000): Promise<HeldLock | undefined> {
-	const observing = observedDirectories.get(path.dirname(lockPath));
-	try {
-		if (observing === undefined) {
+	const directory = path.dirname(lockPath);
+	const known = observedDirectories.get(directory);
+	const observing = known === undefined ? await observingOf(directory) : (known ?? undefined);
+	// Locally one stat answers "busy" for the common contended case. On a network file system a stat can be seconds
+	// old (a released lock still looks held), so only the server's answer to mkdir (via proper-lockfile) counts.
+	if (observing === undefined) {
+		try {
 			// Usually absent: asked not to throw, as an exception per send costs more than the call.
 			const held = statSync(lockPath, { throwIfNoEntry: false });
 			if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
-		} else {
-			const held = await statAsync(lockPath).catch((error: NodeJS.ErrnoException) => {
-				if (error.code === 'ENOENT') return undefined;
-				throw error;
-			});
-			if (held && !observedStale(lockPath, held, staleMs, observing)) return undefined;
+		} catch {
+			// Unreadable: let proper-lockfile decide.
 		}
-	} catch {
-		// Unreadable: let proper-lockfile decide.
 	}
 	// Held (or being taken) by this process already: as busy as if another process had it.
 	if (holders.has(lockPath)) return undefined;
@@ -189,7 +187,7 @@ utimes and stat) on this object, so one object per directory makes the probe run
 and never carries a precision over from another file system. Each call also keeps the holder's stamp current.
 */
 function lockCallsFor(directory: string, staleMs: number): LockCalls {
-	const observing = observedDirectories.get(directory);
+	const observing = observedDirectories.get(directory) ?? undefined;
 	const key = observing === undefined ? directory : `${directory}\0${staleMs}`;
 	let calls = callsByDirectory.get(key);
 	if (!calls) {
@@ -242,7 +240,15 @@ function newLockCalls() {
 Directories whose locks are judged by observation (a network file system), with the attribute-cache time of their
 client: a stale window there is `staleMs` plus that time, as a refresh can stay unseen that long.
 */
-const observedDirectories = new Map<string, number>();
+const observedDirectories = new Map<string, number | null>();
+
+/** Look the directory's file system up once: network ones are judged by observation (`null`: locally, by the clock). */
+async function observingOf(directory: string): Promise<number | undefined> {
+	const info = await fileSystemOf(directory);
+	const observing = info.network ? info.attributeCacheMs : null;
+	if (!observedDirectories.has(directory)) observedDirectories.set(directory, observing);
+	return observedDirectories.get(directory) ?? undefined;
+}
 /** Each foreign lock's mtime as last seen, and when (this process's clock) it was first seen with that value. */
 const observations = new Map<string, { mtimeMs: number; seenAt: number }>();
 

@@ -19,7 +19,10 @@ export interface WatchOptions {
 	polling?: boolean;
 	/** Poll period when polling, in ms (50 ms and up are sensible; each poll reads at most 8 KiB). @default 100 */
 	pollIntervalMs?: number;
-	/** Rescan this often even without a notification (belt and braces against dropped events), in ms; 0 disables. @default 5_000 */
+	/**
+	Rescan this often even without a notification (belt and braces against dropped events), in ms; 0 disables.
+	@default 5_000 with notifications, 60_000 when polling
+	*/
 	rescanIntervalMs?: number;
 }
 
@@ -95,7 +98,7 @@ export class InboxWatcher
 		super();
 		this.#file = file;
 		this.#readUnread = readUnread;
-		const { signal, polling, pollIntervalMs = 100, rescanIntervalMs = 5_000 } = options;
+		const { signal, polling, pollIntervalMs = 100, rescanIntervalMs } = options;
 		this.#pollIntervalMs = pollIntervalMs;
 		if (signal?.aborted) this.#closed = true;
 		signal?.addEventListener('abort', () => void this.close(), { once: true });
@@ -115,13 +118,16 @@ export class InboxWatcher
 		return this.#mode;
 	}
 
-	async #start(info: FileSystemInfo, polling: boolean | undefined, rescanIntervalMs: number): Promise<void> {
+	async #start(info: FileSystemInfo, polling: boolean | undefined, rescanMs: number | undefined): Promise<void> {
 		if (this.#closed) return;
+		const poll = polling ?? info.network;
+		// A poll already looks at the content each interval: its full rescan is only for a same-size rewrite in the
+		// middle of a long file, and is rare, so a polling watcher's cost stays flat in the inbox size.
+		const rescanIntervalMs = rescanMs ?? (poll ? 60_000 : 5_000);
 		if (rescanIntervalMs > 0) {
 			this.#timer = setInterval(() => this.#requestScan(), rescanIntervalMs);
 			this.#timer.unref();
 		}
-		const poll = polling ?? info.network;
 		const base = { fileSystem: info.type, network: info.network };
 		if (poll || !this.#notify()) {
 			const reason = polling !== undefined ? 'option' : poll ? 'file system' : 'notifications failed';

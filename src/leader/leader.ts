@@ -105,7 +105,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		await this.#options.policy?.load();
 		await this.recover();
 		if (this.#closed) return;
-		const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling });
+		const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
 		this.#watcher = watcher;
 		await watcher.ready();
 		const everyMs = this.#options.recoveryIntervalMs ?? 30_000;
