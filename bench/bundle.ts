@@ -19,6 +19,8 @@ const entries = {
 	baselineLeader: 'baseline-leader.ts',
 	/** Sends messages for the watcher latency figures (see pinger.ts). */
 	pinger: 'pinger.ts',
+	/** A fresh writer process for the cold send path (see cold-writer.ts). */
+	coldWriter: 'cold-writer.ts',
 } as const;
 
 export type Bundle = Record<keyof typeof entries, string> & { remove(): void };

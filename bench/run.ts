@@ -2,7 +2,10 @@
 `npm run bench`: this library against the older Claude Code path, side by side, on this machine. Sections:
 1. permission round trip (1 worker, and 16 workers at once); 2. contention (1..64 writer processes into one inbox);
 3. send cost against undelivered entries; 4. the lead at rest (idle CPU, memory with pending requests); 5. network
-file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages; 8. teams across machines (two sshfs mounts).
+file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
+8. the Claude Code hook per tool call; 9. the approval page; 10. a lead with a long history; 11. the cold send path;
+12. `decide` in code against the policy; 13. a mixed team (Claude Code-style writers with and without ours);
+14. teams across machines (two sshfs mounts).
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -19,11 +22,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backlog } from './backlog.js';
 import { bundleChildren } from './bundle.js';
+import { coldWriters } from './cold-writers.js';
 import { conditionLine, measureConditions } from './conditions.js';
 import { contention } from './contention.js';
 import { BenchContext } from './context.js';
+import { deciderRoundTrips } from './decider.js';
+import { history } from './history.js';
+import { hookCalls } from './hook.js';
 import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
+import { mixedTeam } from './mixed-team.js';
 import { neighbourTraffic } from './neighbour-traffic.js';
 import { networkFileSystem } from './nfs.js';
 import { Pool } from './pool.js';
@@ -38,6 +46,7 @@ import {
 } from './results.js';
 import { networkFileSystemRoundTrips, type PermissionFigures, permissionRoundTrips } from './round-trip.js';
 import { watchLatency } from './watch-latency.js';
+import { webPage } from './web.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -65,7 +74,13 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[5, (bench) => networkFileSystemRoundTrips(bench, permissions)],
 	[6, watchLatency],
 	[7, neighbourTraffic],
-	[8, networkFileSystem],
+	[8, hookCalls],
+	[9, webPage],
+	[10, history],
+	[11, coldWriters],
+	[12, deciderRoundTrips],
+	[13, mixedTeam],
+	[14, networkFileSystem],
 ];
 
 const began = performance.now();

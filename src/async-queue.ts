@@ -14,13 +14,20 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 	readonly #stale: ((value: T) => boolean) | undefined;
 	#closed = false;
 	#failure: { error: unknown } | undefined;
+	/** Removes the abort listener, so a long-lived signal does not keep every closed queue alive. */
+	#detach: (() => void) | undefined;
 
 	/** `stale` drops a buffered value that went out of date while it waited (checked when it would be handed out). */
 	constructor(options: { signal?: AbortSignal | undefined; onClose?: () => void; stale?: (value: T) => boolean } = {}) {
 		this.#onClose = options.onClose;
 		this.#stale = options.stale;
-		if (options.signal?.aborted) this.#closed = true;
-		else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+		const { signal } = options;
+		if (signal?.aborted) this.#closed = true;
+		else if (signal) {
+			const onAbort = () => void this.close();
+			signal.addEventListener('abort', onAbort, { once: true });
+			this.#detach = () => signal.removeEventListener('abort', onAbort);
+		}
 	}
 
 	get closed(): boolean {
@@ -41,6 +48,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 		this.#failure = { error };
 		for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
 		this.#closed = true;
+		this.#detach?.();
 		this.#onClose?.();
 	}
 
@@ -69,6 +77,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 		this.#closed = true;
 		this.#buffer.length = 0;
 		for (const waiter of this.#waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+		this.#detach?.();
 		this.#onClose?.();
 	}
 

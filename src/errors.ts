@@ -136,6 +136,21 @@ export const errors = {
 				`the leader records a request only once it has read it from its inbox.`,
 			{ path: directory },
 		),
+	leadActive: (team: string, pid: number, host: string, path: string) =>
+		new MailboxError(
+			'LEAD_ACTIVE',
+			`Team ${JSON.stringify(team)} already has a live lead: process ${pid} on ${host} (leadProcess in ${path}). ` +
+				'One lead at a time answers a team, so this one was not started. Stop that lead first; if you know it is ' +
+				'gone, take over (`takeover: true`, or `swarm-mailbox lead --takeover`).',
+			{ path },
+		),
+	deciderFailed: (requestId: string, worker: string, reason: string, cause?: unknown) =>
+		new MailboxError(
+			'DECIDER_FAILED',
+			`The Leader's \`decide\` function failed on request ${JSON.stringify(requestId)} from ${JSON.stringify(worker)}: ` +
+				`${reason}. Nothing was allowed: the request was left to a person. Fix the function (or raise \`decideTimeoutMs\`).`,
+			{ cause },
+		),
 	ambiguousRequest: (requestId: string, workers: readonly string[]) =>
 		new MailboxError(
 			'INVALID_ARGUMENT',
@@ -203,6 +218,20 @@ export const errors = {
 				'repeats it), and check the disk.',
 			{ path, cause },
 		),
+	webListenFailed: (address: string, cause: unknown) =>
+		new MailboxError(
+			'IO',
+			`Could not serve the approval page on ${address} (${describeCause(cause)}). ` +
+				'Choose another port (`--port` / `port`, 0 for any free one) or bind address.',
+			{ cause },
+		),
+	notifyFailed: (target: string, requestId: string, attempts: number, cause: unknown) =>
+		new MailboxError(
+			'IO',
+			`Could not notify ${target} of request ${requestId} after ${attempts} attempt(s) (${describeCause(cause)}). ` +
+				'The request still waits on the page; check the `--notify` URL and that the service is reachable.',
+			{ cause },
+		),
 	io: (operation: string, path: string, cause: unknown) =>
 		new MailboxError(
 			'IO',
@@ -224,4 +253,7 @@ export const outcomeMessages = {
 	unverified: () =>
 		"Your team lead's answer to this request could not be verified, so it was not used and the request was denied.",
 	closed: () => 'The worker was closed before the team lead answered.',
+	noLead: (lead: string, pid: number) =>
+		`The team lead (${lead}) is not running: its recorded process ${pid} on this host is gone, so the request was ` +
+		'denied at once. Start a lead (`swarm-mailbox lead <team>` or a `Leader`) and ask again.',
 };

@@ -44,11 +44,21 @@ export { AuditLog } from './journal/audit-log.js';
 export type { PendingRecord, RequestKind } from './journal/pending-store.js';
 export type { AnswerResult } from './leader/answer.js';
 export type { DropReason } from './leader/intake.js';
-export type { DroppedRequest, LeaderEvents, LeaderOptions, RemoteAnswerOptions } from './leader/leader.js';
+export type {
+	DecideContext,
+	DecideFunction,
+	DecideRequest,
+	DroppedRequest,
+	LeaderEvents,
+	LeaderOptions,
+	LeadTakeover,
+	RemoteAnswerOptions,
+} from './leader/leader.js';
 export { Leader } from './leader/leader.js';
 export type { ApproveOptions, DenyOptions } from './leader/pending-request.js';
 export { PendingRequest } from './leader/pending-request.js';
 export type { AnswerDecision } from './leader/response.js';
+export type { AlwaysScope } from './policy/always-rule.js';
 export { hostMatches, isValidHost } from './policy/host-pattern.js';
 export type { AlwaysAllowSubject, PersistResult, PolicyDecision, PolicyOptions } from './policy/policy.js';
 export { alwaysAllowRuleFor, Policy } from './policy/policy.js';
@@ -115,6 +125,7 @@ export { permissionRequestId, planApprovalRequestId, sandboxRequestId, shutdownR
 export type {
 	CheckedEntry,
 	LeadClassification,
+	LeadEntrySigner,
 	LeadKeyPair,
 	LeadSignedFields,
 	LeadVerifierOptions,
@@ -122,6 +133,7 @@ export type {
 } from './protocol/signing.js';
 export {
 	createLeadKeyPair,
+	keyPerRecipient,
 	LeadVerifier,
 	leadSignaturePayload,
 	parseVerifyKey,
@@ -131,6 +143,7 @@ export {
 } from './protocol/signing.js';
 export type { TeamConfig, TeamMember } from './team/config.js';
 export { memberColors } from './team/config.js';
+export type { ProcessClaim, ProcessState } from './team/lead-process.js';
 export {
 	formatAgentId,
 	LEAD_NAME,
@@ -138,7 +151,7 @@ export {
 	sanitizePathComponent,
 	sanitizeTeamDirName,
 } from './team/paths.js';
-export type { CreateTeamOptions, MemberInput, TeamOptions } from './team/team.js';
+export type { ClaimLeadOptions, CreateTeamOptions, LeadClaim, MemberInput, TeamOptions } from './team/team.js';
 export { Team } from './team/team.js';
 export type {
 	DenyReason,

@@ -23,6 +23,8 @@ export type MailboxErrorCode =
 	| 'CLOSED'
 	| 'ALREADY_ANSWERED'
 	| 'REQUEST_NOT_FOUND'
+	| 'LEAD_ACTIVE'
+	| 'DECIDER_FAILED'
 	| 'INVALID_KEY'
 	| 'INVALID_CONTROL_MESSAGE'
 	| 'IO';

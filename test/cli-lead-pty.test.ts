@@ -136,4 +136,33 @@ describe('cli: interactive lead on a pseudo-terminal', () => {
 		expect((await screen.exited).exitCode).toBe(0);
 		expect(screen.text(mark)).toContain('Leader stopped');
 	});
+
+	it('p always allows the command prefix (t the whole tool) and sends the rule to the worker', async () => {
+		const { root, team, screen } = await startScreen();
+		let mark = screen.mark();
+		const watch = bash(root, 'ann', 'npm test --watch');
+		const shown = await screen.waitFor('ann asks to use Bash', mark);
+		expect(shown).toContain('[A/l] always: this call  [p] …its prefix  [t] …the tool');
+		mark = screen.mark();
+		screen.press('p');
+		const result = await watch.exited;
+		expect(result.code).toBe(0);
+		expect(jsonOf(result)).toMatchObject({
+			behavior: 'allow',
+			permissionUpdates: [
+				{
+					type: 'addRules',
+					rules: [{ toolName: 'Bash', ruleContent: 'npm test:*' }],
+					behavior: 'allow',
+					destination: 'session',
+				},
+			],
+		});
+		await screen.waitFor('[always: Bash(npm test:*)]', mark);
+		const rules = JSON.parse(readFileSync(path.join(team.directory, 'swarm-mailbox', 'rules.json'), 'utf8'));
+		expect(rules.allow).toEqual(['Bash(npm test:*)']);
+		mark = screen.mark();
+		screen.press('\x03');
+		expect((await screen.exited).exitCode).toBe(0);
+	});
 });

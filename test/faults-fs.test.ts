@@ -36,6 +36,7 @@ const codesFor: Record<FileSystemOp, string[]> = {
 	mkdir: ['EACCES'],
 	rmdir: ['EACCES'],
 	utimes: ['EIO'],
+	watch: ['ENOSPC', 'EMFILE'],
 };
 
 interface Fixture {

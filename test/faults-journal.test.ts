@@ -12,6 +12,7 @@ duplicate, so it waits for the next recovery sweep (`recoveryIntervalMs`, 30 s b
 `recover()`, which is what the sweep does). A restart heals everything, and is the last resort the test falls back to.
 */
 import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMailboxError, type MailboxError } from '../src/errors.js';
 import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
@@ -118,11 +119,17 @@ const claimSteps: Omit<JournalStep, 'heal'>[] = [
 
 const audit = (team: Team) => new AuditLog(auditLogPath(team.directory)).read();
 
+/** Open records, and claims: those in the journal and the tombstones of finished requests (by the hour). */
 function journal(team: Team) {
-	const names = readdirSync(pendingDirectoryOf(team));
+	const directory = pendingDirectoryOf(team);
+	const names = readdirSync(directory);
+	const answered = path.join(directory, 'answered');
+	const tombstones = names.includes('answered')
+		? readdirSync(answered).flatMap((hour) => readdirSync(path.join(answered, hour)))
+		: [];
 	return {
 		open: names.filter((name) => name.endsWith('.json')),
-		claims: names.filter((name) => name.endsWith('.answer')),
+		claims: [...names, ...tombstones].filter((name) => name.endsWith('.answer')),
 	};
 }
 

@@ -43,7 +43,9 @@ function referenceRefusesMember(name: string): boolean {
 	const uuid = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(name);
 	return (
 		hasControl(name) ||
+		// Reserved "in any spelling": as typed (any case), or with look-alike characters folded (I, 1 → l; 0 → o).
 		['main', 'team-lead', 'user', 'system'].includes(name.toLowerCase()) ||
+		['main', 'team-lead', 'user', 'system'].includes(name.replace(/[I1|]/g, 'l').replace(/0/g, 'o').toLowerCase()) ||
 		name.includes('@') ||
 		uuid
 	);
@@ -58,7 +60,7 @@ const anyName = fc.oneof(
 /** Names from the strict member alphabet, with reserved names and ids in random case mixed in. */
 const strictName = fc.oneof(
 	fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,70}$/),
-	fc.mixedCase(fc.constantFrom('main', 'team-lead', 'user', 'system')),
+	fc.mixedCase(fc.constantFrom('main', 'team-lead', 'user', 'system', 'team-1ead', 'team-Iead', 'te4m-lead')),
 	fc.uuid().chain((id) => fc.mixedCase(fc.constant(id))),
 );
 

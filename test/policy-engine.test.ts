@@ -226,7 +226,12 @@ describe('Policy in the Leader', () => {
 		];
 		const outcome = worker.requestPermission(bash('npm ci'));
 		await (await nextRequest(requests)).approve({ always: true, permissionUpdates: updates });
-		expect(await outcome).toMatchObject({ behavior: 'allow', permissionUpdates: updates });
+		// The persisted rule goes back too, as a session rule the worker applies itself.
+		const sessionRule = { type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'npm ci' }], behavior: 'allow' };
+		expect(await outcome).toMatchObject({
+			behavior: 'allow',
+			permissionUpdates: [...updates, { ...sessionRule, destination: 'session' }],
+		});
 		const text = readFileSync(Policy.rulesFileOf(team), 'utf8');
 		expect(JSON.parse(text).allow).toEqual(['Bash(npm ci)', 'Read']);
 		expect(text).not.toMatch(/setMode|bypassPermissions|"mode"/);

@@ -278,9 +278,21 @@ describe('LeadVerifier', () => {
 		expect(late.classify(signedEntry({ timestamp: iso(lateStart) }))).toBe('verified');
 	});
 
+	it('applies the grace one way only: not when the process started before the key was made', () => {
+		// A key dated 1 s after the process started: Claude Code gives no grace, so an entry dated before the
+		// process start is refused even though the two times are close.
+		const earlyStart = issuedAtMs - 1000;
+		const early = new LeadVerifier(lead.verifyKey, { processStartMs: earlyStart });
+		expect(early.thresholdMs).toBe(earlyStart);
+		expect(early.classify(signedEntry({ timestamp: iso(earlyStart - 1) }))).toBe('forged');
+		expect(early.classify(signedEntry({ timestamp: iso(earlyStart) }))).toBe('verified');
+		// Started the very millisecond the key was made: the grace applies.
+		expect(new LeadVerifier(lead.verifyKey, { processStartMs: issuedAtMs }).thresholdMs).toBe(issuedAtMs - 120_000);
+	});
+
 	it('defaults the process start to performance.timeOrigin', () => {
 		const origin = performance.timeOrigin;
-		const expected = Math.abs(origin - issuedAtMs) <= 120_000 ? origin - 120_000 : origin;
+		const expected = origin >= issuedAtMs && origin - issuedAtMs <= 120_000 ? origin - 120_000 : origin;
 		expect(new LeadVerifier(lead.verifyKey).thresholdMs).toBe(expected);
 	});
 

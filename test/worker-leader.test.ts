@@ -138,7 +138,7 @@ describe('Worker ⇄ Leader: a person decides', () => {
 			type: 'permission_response',
 			request_id: request.requestId,
 			subtype: 'success',
-			x: 1,
+			response: 'granted', // an unknown key would only be stripped (as Claude Code does); a wrong type is malformed
 		});
 		await inject(team, 'ann', 'team-lead', malformed);
 		await until(() => rejected.length === 5, 'five rejections');
@@ -369,7 +369,11 @@ describe('Leader intake and exactly-once answers', () => {
 		await Leader.answer(team, listed?.requestId as string, { behavior: 'allow' }, { decidedBy: 'swarm-cli' });
 		expect(await outcome).toMatchObject({ behavior: 'allow' });
 		expect((await audit(team)).at(-1)).toMatchObject({ decidedBy: 'swarm-cli', requestId: listed?.requestId });
-		expect(statSync(journal.replace(/\.json$/, '.answer')).mode & 0o777).toBe(0o600);
+		// The claim, once delivered, is kept as a tombstone in the hour's directory of finished requests.
+		const answered = path.join(pendingDirectoryOf(team), 'answered');
+		const tombstones = readdirSync(answered).map((hour) => path.join(answered, hour, `${listed?.key}.answer`));
+		const tombstone = tombstones.find((file) => statSync(file, { throwIfNoEntry: false }));
+		expect(statSync(tombstone as string).mode & 0o777).toBe(0o600);
 		expect(statSync(auditLogPath(team.directory)).mode & 0o777).toBe(0o600);
 	});
 });

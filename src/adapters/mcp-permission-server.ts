@@ -7,13 +7,13 @@ gets a deny that says so, never a hang past the client's own tool timeout.
 */
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errors } from '../errors.js';
+import { readFileSync } from '../fs/fs-seam.js';
 import { LeadVerifier } from '../protocol/signing.js';
 import { Team } from '../team/team.js';
 import type { PermissionOutcome } from '../worker/responses.js';

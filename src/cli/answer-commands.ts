@@ -4,9 +4,10 @@ They go through the same exactly-once claim as the leader (`Leader.answer`), so 
 second time with `ALREADY_ANSWERED`.
 */
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { AnswerResult } from '../leader/answer.js';
 import { Leader } from '../leader/leader.js';
+import { type AlwaysScope, alwaysScopeOf, alwaysScopes } from '../policy/always-rule.js';
 import { globalOptions, openTeam, parseJsonObject } from './context.js';
 import { columns, printable, requestSubject, requestView, writeJson, writeLine } from './output.js';
 import { loadSigner } from './signing-key.js';
@@ -21,7 +22,10 @@ function withAnswerOptions(command: Command): Command {
 		.argument('<team>', 'team name')
 		.argument('<request-id>', 'the request id (see `pending`)')
 		.option('--worker <name>', 'the asking worker, when the id is pending for several')
-		.option('--signing-key <file>', "sign the response with the lead's Ed25519 private key (PKCS#8 PEM)");
+		.option(
+			'--signing-key <file|dir>',
+			"sign the response with the lead's Ed25519 private key (PKCS#8 PEM), or <dir>/<teammate>.pem per teammate",
+		);
 }
 
 async function remoteOptions(flags: AnswerFlags) {
@@ -65,18 +69,26 @@ export function approveCommand(): Command {
 	return withAnswerOptions(new Command('approve'))
 		.description('allow a pending request')
 		.option('--input <json>', 'run the tool with this input instead (a JSON object)')
-		.option('--always', 'also persist an exact allow rule for this call in the team rules file')
+		.addOption(
+			new Option(
+				'--always [scope]',
+				'also allow it from now on (lead rules file, and the worker itself): exact (this call, the default), prefix (e.g. Bash(npm test:*)) or tool',
+			).choices(alwaysScopes),
+		)
+		.option('--suggestions', "also accept the worker's own permission_suggestions")
 		.action(async (teamName: string, requestId: string, flags: ApproveFlags, self: Command) => {
 			const updatedInput = flags.input === undefined ? undefined : parseJsonObject('--input', flags.input);
+			const always = alwaysScopeOf(flags.always);
 			const team = await openTeam(self, teamName);
-			const decision = { behavior: 'allow' as const, updatedInput, always: flags.always === true };
+			const decision = { behavior: 'allow' as const, updatedInput, always, acceptSuggestions: flags.suggestions };
 			printResult(globalOptions(self).json, await Leader.answer(team, requestId, decision, await remoteOptions(flags)));
 		});
 }
 
 interface ApproveFlags extends AnswerFlags {
 	input?: string;
-	always?: boolean;
+	always?: boolean | AlwaysScope;
+	suggestions?: boolean;
 }
 
 export function denyCommand(): Command {

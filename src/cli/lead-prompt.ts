@@ -3,18 +3,26 @@ The interactive leader's one long-running prompt, built on Inquirer's prompt cor
 terminal (raw mode, redrawing, restoring it on exit) and gives React-style hooks, so the screen redraws both on key
 presses and when the board changes underneath (a new request, an answer given from another shell).
 
-Keys on a request: `a` approve, `d` deny (then type the reason, Enter), `A` or `l` always allow (persists an exact
-rule), `e` edit the input as one line of JSON (Enter approves with it), Esc back, Ctrl+C quit.
+Keys on a request: `a` approve, `d` deny (then type the reason, Enter), `A` or `l` always allow this exact call, `p`
+always allow its prefix (`Bash(npm test:*)`, the file's directory), `t` always allow the whole tool (each persists a
+rule and sends it to the worker), `s` approve and accept the worker's own suggestions, `e` edit the input as one line
+of JSON (Enter approves with it), Esc back, Ctrl+C quit.
 */
 
 import { createPrompt, isEnterKey, type KeypressEvent, useEffect, useKeypress, useRef, useState } from '@inquirer/core';
 import type { PendingRequest } from '../leader/pending-request.js';
+import type { AlwaysScope } from '../policy/always-rule.js';
 import type { LeadBoard } from './lead-board.js';
 import { columns, describeError, preview, printable } from './output.js';
 
 /** What a key press asks for. */
 export type ScreenAnswer =
-	| { behavior: 'allow'; updatedInput?: Record<string, unknown>; always?: boolean }
+	| {
+			behavior: 'allow';
+			updatedInput?: Record<string, unknown>;
+			always?: boolean | AlwaysScope;
+			acceptSuggestions?: boolean;
+	  }
 	| { behavior: 'deny'; message?: string };
 
 export interface LeadPromptConfig {
@@ -29,7 +37,10 @@ type Mode = 'choose' | 'reason' | 'edit';
 type Key = KeypressEvent & { sequence?: string };
 type Readline = Parameters<Parameters<typeof useKeypress>[0]>[1];
 
-const KEYS = '[a] approve  [d] deny  [A/l] always allow  [e] edit input  [Ctrl+C] quit';
+const KEYS =
+	'[a] approve  [d] deny  [A/l] always: this call  [p] …its prefix  [t] …the tool  [e] edit input  [Ctrl+C] quit';
+const SUGGESTION_KEY = '  [s] approve + accept its suggestions';
+const SCOPE_KEYS: Record<string, AlwaysScope> = { p: 'prefix', t: 'tool' };
 const NETWORK_KEYS = '[a] approve  [d] deny  [A/l] always allow  [Ctrl+C] quit';
 const LABELS: Record<Exclude<Mode, 'choose'>, string> = {
 	reason: 'Reason for denying (Enter: deny, Esc: back): ',
@@ -128,6 +139,11 @@ export const leadPrompt = createPrompt<void, LeadPromptConfig>((config) => {
 			if (request === undefined) return;
 			if (key.sequence === 'a') return send(rl, request, { behavior: 'allow' });
 			if (key.sequence === 'A' || key.sequence === 'l') return send(rl, request, { behavior: 'allow', always: true });
+			const scope = request.kind === 'sandbox' ? undefined : SCOPE_KEYS[key.sequence ?? ''];
+			if (scope) return send(rl, request, { behavior: 'allow', always: scope });
+			if (key.sequence === 's' && request.suggestions.length > 0) {
+				return send(rl, request, { behavior: 'allow', acceptSuggestions: true });
+			}
 			if (key.sequence === 'd' || key.sequence === 'e') {
 				if (key.sequence === 'e' && request.kind === 'sandbox') {
 					return setProblem('A network request has no input to edit: approve or deny it.');
@@ -159,7 +175,11 @@ export const leadPrompt = createPrompt<void, LeadPromptConfig>((config) => {
 	else
 		top.push(
 			...requestLines(shown, board.pending.length),
-			mode !== 'choose' ? LABELS[mode] + typed : shown.kind === 'sandbox' ? NETWORK_KEYS : KEYS,
+			mode !== 'choose'
+				? LABELS[mode] + typed
+				: shown.kind === 'sandbox'
+					? NETWORK_KEYS
+					: KEYS + (shown.suggestions.length > 0 ? SUGGESTION_KEY : ''),
 		);
 	const bottom = [];
 	if (busy) bottom.push(styled('dim', 'sending the answer…'));

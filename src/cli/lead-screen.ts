@@ -5,13 +5,16 @@ oldest with a status line (pending count per worker) and the recent decisions, i
 
 import { AbortPromptError, ExitPromptError } from '@inquirer/core';
 import { isMailboxError, type MailboxError } from '../errors.js';
+import type { InboxEntry } from '../inbox/entry.js';
+import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord } from '../journal/audit-log.js';
-import type { DroppedRequest } from '../leader/leader.js';
+import type { DecideRequest } from '../leader/decide.js';
+import type { DroppedRequest, LeadTakeover } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 import { LeadBoard } from './lead-board.js';
 import { leadPrompt, type ScreenAnswer } from './lead-prompt.js';
 import type { LeadInfo, LeadView } from './lead-view.js';
-import { decisionLine, printable, writeLine } from './output.js';
+import { decisionLine, messageLine, printable, writeLine } from './output.js';
 
 export class LeadScreen implements LeadView {
 	readonly #board = new LeadBoard();
@@ -35,6 +38,23 @@ export class LeadScreen implements LeadView {
 		this.#board.note(`! ${error.code}: ${printable(error.message, { maxLength: 160 })}`);
 	}
 
+	autoAnswering(_request: DecideRequest): void {
+		// The screen never runs with --auto; its answers are shown as decisions.
+	}
+
+	takeover(event: LeadTakeover): void {
+		writeLine(printable(event.message, { maxLength: 300 }));
+	}
+
+	quarantine(event: QuarantineEvent): void {
+		const line = `! the lead inbox was corrupt (${event.reason}); kept in ${event.quarantinePath}, ${event.recovered} entries recovered`;
+		this.#board.note(printable(line, { maxLength: 160 }));
+	}
+
+	message(entry: InboxEntry, _acked: boolean): void {
+		this.#board.note(`✉ ${messageLine(entry)}`);
+	}
+
 	async run(requests: AsyncIterable<PendingRequest>, stop: AbortSignal): Promise<void> {
 		void (async () => {
 			for await (const request of requests) this.#board.add(request);
@@ -51,7 +71,10 @@ export class LeadScreen implements LeadView {
 	async #answer(request: PendingRequest, choice: ScreenAnswer): Promise<void> {
 		try {
 			if (choice.behavior === 'deny') await request.deny(choice.message);
-			else await request.approve({ updatedInput: choice.updatedInput, always: choice.always === true });
+			else {
+				const { updatedInput, always, acceptSuggestions } = choice;
+				await request.approve({ updatedInput, always, acceptSuggestions });
+			}
 		} catch (error) {
 			if (isMailboxError(error, 'ALREADY_ANSWERED')) this.#board.remove(request.requestId, request.worker);
 			throw error;

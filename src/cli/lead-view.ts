@@ -4,8 +4,11 @@ How `lead` shows what happens: an interactive screen on a terminal (`lead-screen
 */
 
 import type { MailboxError } from '../errors.js';
+import type { InboxEntry } from '../inbox/entry.js';
+import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord } from '../journal/audit-log.js';
-import type { DroppedRequest } from '../leader/leader.js';
+import type { DecideRequest } from '../leader/decide.js';
+import type { DroppedRequest, LeadTakeover } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 
 /** What the leader runs with, reported once it is started. */
@@ -29,6 +32,14 @@ export interface LeadView {
 	decided(record: AuditRecord): void;
 	dropped(drop: DroppedRequest): void;
 	failure(error: MailboxError): void;
+	/** `--auto` is about to answer `request`. */
+	autoAnswering(request: DecideRequest): void;
+	/** The lead was taken over from a dead, unjudgeable (or, forced, live) holder. */
+	takeover(event: LeadTakeover): void;
+	/** The lead's inbox was corrupt and was quarantined. */
+	quarantine(event: QuarantineEvent): void;
+	/** A plain message or other non-request entry arrived; `acked`: it is removed from the inbox once shown. */
+	message(entry: InboxEntry, acked: boolean): void;
 	/** Handle requests left to a person until `stop` is aborted (or the person quits). */
 	run(requests: AsyncIterable<PendingRequest>, stop: AbortSignal): Promise<void>;
 	/** The leader stopped with `pending` requests still open. */

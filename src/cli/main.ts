@@ -1,37 +1,52 @@
 #!/usr/bin/env node
 /**
 The `swarm-mailbox` command. Each command is built by its own module and holds no protocol logic: it parses its
-arguments, calls the library, and prints. Adding a command is one import plus one line in `commands`.
+arguments, calls the library, and prints. A command's module is imported only when that command runs (the CLI
+starts on every tool call of a runner, so it must not load the MCP SDK or the prompt library for a `request`).
+Adding a command is one line in `commands`.
 */
 
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { approveCommand, denyCommand, pendingCommand } from './answer-commands.js';
-import { doctorCommand } from './doctor-command.js';
-import { leadCommand } from './lead-command.js';
-import { mcpPermissionServerCommand } from './mcp-command.js';
-import { inboxCommand, sendCommand } from './message-commands.js';
 import { exitCodes, reportError } from './output.js';
-import { requestCommand, requestNetworkCommand } from './request-commands.js';
-import { schemaCommand } from './schema-command.js';
-import { teamCommand } from './team-commands.js';
 
-const commands: (() => Command)[] = [
-	teamCommand,
-	sendCommand,
-	inboxCommand,
-	requestCommand,
-	requestNetworkCommand,
-	leadCommand,
-	pendingCommand,
-	approveCommand,
-	denyCommand,
-	doctorCommand,
-	schemaCommand,
-	mcpPermissionServerCommand,
-];
+/** Each command's name and how to build it, in `--help` order. */
+const commands: Record<string, () => Promise<Command>> = {
+	team: async () => (await import('./team-commands.js')).teamCommand(),
+	send: async () => (await import('./message-commands.js')).sendCommand(),
+	inbox: async () => (await import('./message-commands.js')).inboxCommand(),
+	request: async () => (await import('./request-commands.js')).requestCommand(),
+	'request-network': async () => (await import('./request-commands.js')).requestNetworkCommand(),
+	lead: async () => (await import('./lead-command.js')).leadCommand(),
+	pending: async () => (await import('./answer-commands.js')).pendingCommand(),
+	approve: async () => (await import('./answer-commands.js')).approveCommand(),
+	deny: async () => (await import('./answer-commands.js')).denyCommand(),
+	doctor: async () => (await import('./doctor-command.js')).doctorCommand(),
+	schema: async () => (await import('./schema-command.js')).schemaCommand(),
+	'mcp-permission-server': async () => (await import('./mcp-command.js')).mcpPermissionServerCommand(),
+	hook: async () => (await import('./hook-command.js')).hookCommand(),
+	config: async () => (await import('./config-command.js')).configCommand(),
+	'verify-key': async () => (await import('./signing-key.js')).verifyKeyCommand(),
+};
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** The program's own options that take a value, so the command name can be found without parsing everything. */
+const globalValueOptions = new Set(['--root']);
+
+/**
+The command named in `argv` (node, script, …), or `undefined` when there is none or it is unknown: then every
+command is loaded, so `--help` lists them all and a typo gets commander's suggestion.
+*/
+function commandName(args: readonly string[]): string | undefined {
+	for (let i = 0; i < args.length; i++) {
+		const arg = args[i] ?? '';
+		if (arg === '--') return undefined;
+		if (globalValueOptions.has(arg)) i++;
+		else if (!arg.startsWith('-')) return Object.hasOwn(commands, arg) ? arg : undefined;
+	}
+	return undefined;
+}
 
 /** Usage errors go out as one line, like every other error; help and version exit 0. */
 function configure(command: Command): void {
@@ -42,13 +57,18 @@ function configure(command: Command): void {
 	for (const sub of command.commands) configure(sub);
 }
 
-function buildProgram(): Command {
+async function buildProgram(args: readonly string[]): Promise<Command> {
 	const program = new Command('swarm-mailbox')
 		.description('Agent-team mailboxes and permission requests, wire-compatible with Claude Code agent teams')
 		.version(version)
 		.option('--root <dir>', 'teams root (default: $CLAUDE_CONFIG_DIR/teams, else ~/.claude/teams)')
 		.option('--json', 'print data as JSON (one value per line for streams)');
-	for (const command of commands) program.addCommand(command());
+	const name = commandName(args);
+	const versionOnly = args.includes('--version') || args.includes('-V');
+	const names = name !== undefined ? [name] : versionOnly ? [] : Object.keys(commands);
+	for (const command of await Promise.all(names.map((each) => commands[each]?.()))) {
+		if (command) program.addCommand(command);
+	}
 	configure(program);
 	return program;
 }
@@ -60,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
 		process.exit(process.exitCode ?? exitCodes.ok);
 	});
 	try {
-		await buildProgram().parseAsync(argv);
+		await (await buildProgram(argv.slice(2))).parseAsync(argv);
 	} catch (error) {
 		if (error instanceof CommanderError) {
 			process.exitCode = error.exitCode === 0 ? exitCodes.ok : exitCodes.error;

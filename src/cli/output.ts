@@ -5,8 +5,10 @@ sequences, so it is shown through {@link printable} and can never drive the term
 */
 
 import { isMailboxError } from '../errors.js';
+import type { InboxEntry } from '../inbox/entry.js';
 import type { AuditRecord } from '../journal/audit-log.js';
 import type { PendingRequest } from '../leader/pending-request.js';
+import { parseFrame } from '../protocol/frame-codec.js';
 
 /** Exit codes: 0 success (or allowed), 1 the answer was no (denied, timed out), 2 an error. */
 export const exitCodes = { ok: 0, denied: 1, error: 2 } as const;
@@ -100,4 +102,18 @@ export function decisionLine(record: AuditRecord): string {
 	const note = record.message ? `: ${record.message}` : '';
 	const rule = record.persistedRule ? ` [always: ${record.persistedRule}]` : '';
 	return printable(`${verb} ${subject} for ${record.worker} (${record.decidedBy})${note}${rule}`, { maxLength: 160 });
+}
+
+/** One line for a message to the lead: `ann is idle (available): fixed the test` or `ann: <text>`. */
+export function messageLine(entry: InboxEntry): string {
+	const parsed = parseFrame(entry.text);
+	const frame = parsed.kind === 'frame' ? parsed.frame : undefined;
+	if (frame?.type === 'idle_notification') {
+		const reason = frame.idleReason ? ` (${frame.idleReason})` : '';
+		const detail = frame.summary ?? entry.summary;
+		return printable(`${entry.from} is idle${reason}${detail ? `: ${detail}` : ''}`, { maxLength: 160 });
+	}
+	const label = parsed.kind === 'frame' ? `[${parsed.frame.type}] ` : '';
+	const text = parsed.kind === 'frame' ? '' : entry.text;
+	return printable(`${entry.from}: ${label}${entry.summary ?? text}`, { maxLength: 160 });
 }

@@ -2,8 +2,8 @@
 `team create` and `team show`: a team's `config.json`, its roster, and its inboxes with their entry counts.
 */
 
-import { readdir, stat } from 'node:fs/promises';
 import { Command } from 'commander';
+import { readdir, stat } from '../fs/fs-seam.js';
 import { sanitizePathComponent } from '../team/paths.js';
 import { Team } from '../team/team.js';
 import { globalOptions, openTeam } from './context.js';

@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
 import { isTempFile } from '../fs/atomic-write.js';
+import { lstat, readdir } from '../fs/fs-seam.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 import { parseInboxText } from '../inbox/codec.js';
 import { describeInvalid, isValidEntry } from '../inbox/entry.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, unlink } from 'node:fs/promises';
 import { errors, isMailboxError } from '../errors.js';
 import { writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
+import { lstat, open, unlink } from '../fs/fs-seam.js';
 import { acquireLock, tryAcquireLock } from '../fs/lock.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 import { parseInboxText, serializeInbox } from '../inbox/codec.js';

@@ -1,8 +1,8 @@
 /** Directories below the teams root, created one segment at a time and proven not to be planted symbolic links. */
 
-import { lstat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../errors.js';
+import { lstat, mkdir } from './fs-seam.js';
 
 /**
 Create `segments` below `root` (each with `mode`) and prove none of them is a symbolic link,

@@ -24,7 +24,8 @@ export type FileSystemOp =
 	| 'readdir'
 	| 'mkdir'
 	| 'rmdir'
-	| 'utimes';
+	| 'utimes'
+	| 'watch';
 
 /** Returns the error a call must fail with, or `undefined` to let it run. Called before the real call. */
 export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | undefined;
@@ -35,6 +36,7 @@ const direct = {
 	readFileSync: fs.readFileSync,
 	writeFileSync: fs.writeFileSync,
 	writeSync: fs.writeSync,
+	readSync: fs.readSync,
 	fstatSync: fs.fstatSync,
 	statSync: fs.statSync,
 	renameSync: fs.renameSync,
@@ -49,6 +51,12 @@ const direct = {
 	unlink: fsp.unlink,
 	readdir: fsp.readdir,
 	stat: fsp.stat,
+	existsSync: fs.existsSync,
+	watch: fs.watch,
+	lstat: fsp.lstat,
+	mkdir: fsp.mkdir,
+	open: fsp.open,
+	readFile: fsp.readFile,
 };
 
 export let openSync = direct.openSync;
@@ -57,6 +65,8 @@ export let readFileSync = direct.readFileSync;
 export let writeFileSync = direct.writeFileSync;
 /** One `write(2)` (appends to an `O_APPEND` descriptor must not be split). */
 export let writeSync = direct.writeSync;
+/** One `read(2)` at a position (a log read from where the last read stopped). */
+export let readSync = direct.readSync;
 export let fstatSync = direct.fstatSync;
 export let statSync = direct.statSync;
 export let renameSync = direct.renameSync;
@@ -64,11 +74,24 @@ export let linkSync = direct.linkSync;
 export let unlinkSync = direct.unlinkSync;
 export let rmSync = direct.rmSync;
 export let readdirSync = direct.readdirSync;
+export let mkdirSync = direct.mkdirSync;
 /** fsync of a descriptor, on the thread pool (the only step that can take milliseconds). */
 export let fsync = direct.fsync;
 export let unlink = direct.unlink;
 export let readdir = direct.readdir;
 export let stat = direct.stat;
+/** Like `fs.existsSync`: an injected `stat` fault reads as "absent", as any error does there. */
+export let existsSync = direct.existsSync;
+/**
+`fs.watch`. It throws synchronously when the kernel refuses a watch (ENOSPC once the inotify watch limit is used up,
+EMFILE), so every caller must treat a throw as "no hint" and fall back to its timed poll.
+*/
+export let watch = direct.watch;
+export let lstat = direct.lstat;
+export let mkdir = direct.mkdir;
+/** `fs.promises.open` (a `FileHandle`; its reads are not seen by an injector, only the open). */
+export let open = direct.open;
+export let readFile = direct.readFile;
 
 /**
 What proper-lockfile calls (lock.ts wraps these `…Sync` forms in the callback-style `fs` it passes). It looks them up on
@@ -98,6 +121,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	if (!faults) {
 		({ openSync, closeSync, readFileSync, writeFileSync, writeSync, fstatSync, statSync, renameSync } = direct);
 		({ linkSync, unlinkSync, rmSync, readdirSync, fsync, unlink, readdir, stat } = direct);
+		({ existsSync, watch, lstat, mkdir, open, readFile, mkdirSync, readSync } = direct);
 		Object.assign(lockFileSystem, {
 			mkdirSync: direct.mkdirSync,
 			statSync: direct.statSync,
@@ -136,6 +160,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	readFileSync = sync('read', direct.readFileSync);
 	writeFileSync = sync('write', direct.writeFileSync);
 	writeSync = sync('write', direct.writeSync);
+	readSync = sync('read', direct.readSync);
 	fstatSync = sync('stat', direct.fstatSync);
 	statSync = sync('stat', direct.statSync);
 	renameSync = sync('rename', direct.renameSync);
@@ -143,10 +168,20 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	unlinkSync = sync('unlink', direct.unlinkSync);
 	rmSync = sync('unlink', direct.rmSync);
 	readdirSync = sync('readdir', direct.readdirSync);
+	mkdirSync = sync('mkdir', direct.mkdirSync);
 	fsync = async('fsync', direct.fsync);
 	unlink = async('unlink', direct.unlink);
 	readdir = async('readdir', direct.readdir);
 	stat = async('stat', direct.stat);
+	existsSync = (target: fs.PathLike) => !faults('stat', pathOf(target)) && direct.existsSync(target);
+	watch = sync('watch', direct.watch);
+	lstat = async('stat', direct.lstat);
+	mkdir = async('mkdir', direct.mkdir);
+	open = async('open', direct.open);
+	readFile = async(
+		'read',
+		direct.readFile as (target: fs.PathLike | number, ...rest: unknown[]) => Promise<unknown>,
+	) as typeof direct.readFile;
 	Object.assign(lockFileSystem, {
 		mkdirSync: sync('mkdir', direct.mkdirSync),
 		statSync: sync('stat', direct.statSync),

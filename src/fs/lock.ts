@@ -1,10 +1,10 @@
+import type { Stats } from 'node:fs';
 import * as fs from 'node:fs';
-import { existsSync, type FSWatcher, type Stats, watch } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
-import { lockFileSystem, statSync } from './fs-seam.js';
+import { existsSync, lockFileSystem, statSync } from './fs-seam.js';
 import { fileSystemOf } from './fs-type.js';
 
 export interface LockOptions {
@@ -28,19 +28,31 @@ export interface HeldLock {
 	release(): Promise<void>;
 }
 
-const firstRetryMs = 1;
-const maxRetryMs = 25;
+/** Claude Code's lock retry schedule (2.1.330, as the older release): 5 ms doubling to 100 ms, no jitter. */
+const peerFirstRetryMs = 5;
+const peerMaxRetryMs = 100;
 
 /**
-Take the mkdir lock at `lockPath` (the layout Claude Code and proper-lockfile share), retrying with
-jittered backoff until `deadline`. Short retries keep the lock busy under contention, where Claude Code's
-fixed 5..100 ms schedule leaves it idle and then gives up after about 655 ms.
+How long a contended writer of ours waits before its `attempt`-th retry (1-based): never sooner than a Claude Code
+writer would at the same point (5, 10, 20, 40, 80, then 100 ms), stretched by up to a quarter at random so that our
+own waiters spread out. Claude Code's writers give up after 10 retries (about 655 ms) and drop the message; a
+neighbour that retried more eagerly would take the lock from them whenever it frees, so in a mixed team ours retry
+no faster than they do. Ours lose nothing by it: a waiting send sits in the spool, and the next of ours to hold the
+lock commits it.
+*/
+export function contendedRetryDelayMs(attempt: number): number {
+	const peerMs = Math.min(peerMaxRetryMs, peerFirstRetryMs * 2 ** Math.max(0, attempt - 1));
+	return peerMs * (1 + Math.random() / 4);
+}
+
+/**
+Take the mkdir lock at `lockPath` (the layout Claude Code and proper-lockfile share), retrying on Claude Code's own
+schedule (see `contendedRetryDelayMs`) until `deadline`, where Claude Code would give up after about 655 ms.
 */
 export async function acquireLock(file: string, lockPath: string, options: LockOptions): Promise<HeldLock> {
 	const { staleMs = 10_000, deadline, signal, shouldContinue } = options;
 	const started = Date.now();
-	let delayMs = firstRetryMs;
-	for (;;) {
+	for (let attempt = 1; ; attempt++) {
 		if (signal?.aborted) throw errors.aborted(`Locking ${lockPath}`, signal.reason);
 		const lock = await tryAcquireLock(file, lockPath, staleMs);
 		if (lock) return lock;
@@ -48,10 +60,8 @@ export async function acquireLock(file: string, lockPath: string, options: LockO
 		if (remaining <= 0 || (shouldContinue && !shouldContinue())) {
 			throw errors.lockTimeout(lockPath, Date.now() - started);
 		}
-		const jittered = delayMs * (0.5 + Math.random());
-		delayMs = Math.min(maxRetryMs, delayMs * 1.6);
 		try {
-			await sleep(Math.min(remaining, jittered), undefined, { signal });
+			await sleep(Math.min(remaining, contendedRetryDelayMs(attempt)), undefined, { signal });
 		} catch {
 			throw errors.aborted(`Locking ${lockPath}`, signal?.reason);
 		}
@@ -323,34 +333,6 @@ function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
 		rmdirSync: removeOwn,
 		realpath(target: string, done: Done<string>) {
 			fs.realpath(target, done);
-		},
-	};
-}
-
-/**
-Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
-sleeping out their poll delay. An absent lock resolves at once. A watch that cannot be armed (ENOSPC when the inotify
-watches are used up, EMFILE, no notifications) or that breaks later is no hint: the promise stays pending and the
-caller's own timer paces it, so a failing watch never turns the wait into a busy loop.
-*/
-export function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
-	let watcher: FSWatcher | undefined;
-	const released = new Promise<boolean>((resolve) => {
-		try {
-			watcher = watch(lockPath, () => resolve(true));
-			watcher.on('error', () => {
-				watcher?.close();
-				watcher = undefined;
-			});
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
-		}
-	});
-	return {
-		released,
-		close: () => {
-			watcher?.close();
-			watcher = undefined;
 		},
 	};
 }

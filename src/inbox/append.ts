@@ -4,19 +4,37 @@ into the inbox's spool and the sender waits until some lock holder (possibly its
 combiner writes every waiting batch in one locked rewrite, instead of each sender queueing for the lock.
 */
 
+import type { FSWatcher } from 'node:fs';
 import { settlesWithin } from '../async-queue.js';
 import { errors } from '../errors.js';
 import { wasCommitted } from '../fs/atomic-write.js';
-import { watchRelease } from '../fs/lock.js';
+import { watch } from '../fs/fs-seam.js';
+import { contendedRetryDelayMs } from '../fs/lock.js';
 import { type CommitOptions, noChange, type Plan, type TransactionOptions } from './plan.js';
 import type { InboxStore } from './store.js';
 
-/** Longest sleep between two looks at a spooled batch, in ms (a notification usually cuts it short). */
-const spoolPollMaxMs = 50;
 /** How long past its deadline a sender waits for a lock holder that claimed its batch, in ms. */
 const claimedGraceMs = (store: InboxStore) => 2 * store.staleMs;
-/** Upper bound of the random wait of a woken waiter when others wait too, in ms. */
-const releaseJitterMs = 2;
+
+/**
+Resolves `true` when the lock directory goes away (its holder released it): waiters then try after a random part of
+their retry interval instead of sleeping all of it. An absent lock resolves immediately. A hint only; the retry
+interval still bounds the wait. A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE)
+gives no hint: it never resolves, so the waiter sleeps its retry interval instead of trying again at once, over and
+over.
+*/
+function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
+	let watcher: FSWatcher | undefined;
+	const released = new Promise<boolean>((resolve) => {
+		try {
+			watcher = watch(lockPath, () => resolve(true));
+			watcher.on('error', () => resolve(true));
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') resolve(true);
+		}
+	});
+	return { released, close: () => watcher?.close() };
+}
 
 /**
 Append `entries`: directly if the lock is free, else through the spool, waiting until a lock holder (maybe this
@@ -46,7 +64,6 @@ export async function appendEntries(
 	const changes = spool.watchBatch(id);
 	let release: ReturnType<typeof watchRelease> | undefined;
 	try {
-		let delayMs = 10;
 		let status = await store.batchStatus(id, entries);
 		for (let round = 1; ; round++) {
 			if (status === 'committed') return;
@@ -85,20 +102,21 @@ export async function appendEntries(
 			}
 			// One watch per lock generation: it stays armed across waits until that holder releases.
 			release ??= watchRelease(store.lockPath);
+			// One of ours holding the lock commits every waiting batch, so together our waiters need try no more
+			// often than one Claude Code writer would: each stretches its interval by the number waiting.
+			const pauseMs = contendedRetryDelayMs(round) * Math.max(1, spool.waiting());
 			const wake = await Promise.race([
-				changes.wait(delayMs * (0.5 + Math.random())).then((changed) => (changed ? 'batch' : 'timer')),
+				changes.wait(pauseMs).then((changed) => (changed ? 'batch' : 'timer')),
 				release.released.then(() => 'release' as const),
 			]);
 			if (wake === 'release') {
 				release.close();
 				release = undefined;
-			}
-			delayMs = Math.min(spoolPollMaxMs, delayMs * 1.5);
-			// Every waiter wakes when the lock is released, but one combiner commits them all: wait a random
-			// instant, so the first to try claims the others' batches and they find theirs claimed instead of
-			// all racing for the lock (a thundering herd of mkdirs in one directory). A lone waiter goes at once.
-			if (wake === 'release' && spool.waiting() > 1) {
-				await new Promise((resolve) => setTimeout(resolve, Math.random() * releaseJitterMs));
+				// A Claude Code writer waiting on the same lock wakes somewhere in its own retry interval, not on the
+				// release: trying at once would take the lock from it every time, and it drops its message after
+				// about 655 ms. Wait a random part of our interval, as it would (see `contendedRetryDelayMs`). This
+				// also spreads our own waiters, so the first to try claims the others' batches.
+				await new Promise((resolve) => setTimeout(resolve, Math.random() * pauseMs));
 			}
 			const changed = wake !== 'timer';
 			// Without a notification the state cannot have moved; re-check now and then in case one was missed.

@@ -1,11 +1,20 @@
-import { existsSync, type FSWatcher, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
 import { ensureDirectory } from '../fs/directories.js';
-import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from '../fs/fs-seam.js';
+import {
+	existsSync,
+	fstatSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	unlinkSync,
+	watch,
+} from '../fs/fs-seam.js';
 import { readFileFresh } from '../fs/read-file.js';
 
 /**

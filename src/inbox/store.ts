@@ -245,7 +245,8 @@ export class InboxStore {
 		const added = mutation.kind === 'append' ? [...mutation.added] : [];
 		// The current size bounds what a rewrite can produce; the exact size is checked before the commit.
 		// Leftovers are checked against the file as read: an entry the plan removes (acks) must not come back.
-		const { committed, rejected } = fitBatches(batches, [items, added], text.length, this.#options.maxInboxBytes);
+		const currentBytes = read ? read.bytes.length : Buffer.byteLength(text);
+		const { committed, rejected } = fitBatches(batches, [items, added], currentBytes, this.#options.maxInboxBytes);
 		const ownAdded = added.length > 0;
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;

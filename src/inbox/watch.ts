@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { type FSWatcher as DirectoryWatcher, watch } from 'node:fs';
+import type { FSWatcher as DirectoryWatcher } from 'node:fs';
 import path from 'node:path';
 import { AsyncQueue } from '../async-queue.js';
 import { errors, isMailboxError, type MailboxError } from '../errors.js';
+import { watch } from '../fs/fs-seam.js';
 import type { FileSystemInfo } from '../fs/fs-type.js';
 import { readRangeFresh } from '../fs/read-file.js';
 import { entryKey, type InboxEntry } from './entry.js';
@@ -84,6 +85,7 @@ export class InboxWatcher
 	#mode: WatchMode | undefined;
 	readonly #pollIntervalMs: number;
 	readonly #ready: Promise<void>;
+	readonly #detach: () => void;
 
 	/**
 	`fileSystem` says where the inbox lives (a network file system is polled unless `polling` says otherwise).
@@ -101,7 +103,9 @@ export class InboxWatcher
 		const { signal, polling, pollIntervalMs = 100, rescanIntervalMs } = options;
 		this.#pollIntervalMs = pollIntervalMs;
 		if (signal?.aborted) this.#closed = true;
-		signal?.addEventListener('abort', () => void this.close(), { once: true });
+		const onAbort = () => void this.close();
+		signal?.addEventListener('abort', onAbort, { once: true });
+		this.#detach = () => signal?.removeEventListener('abort', onAbort);
 		this.#ready = prepare.then(fileSystem).then(
 			(info) => this.#start(info, polling, rescanIntervalMs),
 			(error: unknown) => this.#fail(error),
@@ -314,6 +318,7 @@ export class InboxWatcher
 	async close(): Promise<void> {
 		if (this.#closed && !this.#pollTimer && !this.#directoryWatcher) return;
 		this.#closed = true;
+		this.#detach();
 		clearInterval(this.#timer);
 		clearTimeout(this.#pollTimer);
 		this.#pollTimer = undefined;

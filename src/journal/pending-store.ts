@@ -8,18 +8,29 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
   never seen half-written), holding the decision and the response entry (msg_id, timestamp, text) fixed up front.
   A request with both files was claimed but maybe not delivered: the response is re-sent as the same entry.
   A request the policy decides as it is taken in gets both names at once, for one file holding both shapes.
-- After delivery the `.json` is removed; the `.answer` stays as a tombstone, so a late second answer still gets
-  `ALREADY_ANSWERED` and a re-delivered request is recognised as a duplicate. Old tombstones are pruned.
+- After delivery the `.json` is removed and the `.answer` moves to `answered/<hour>/` as a tombstone, so a late second
+  answer still gets `ALREADY_ANSWERED` and a re-delivered request is recognised as a duplicate. Kept apart, the
+  tombstones of a busy leader never slow the listing of open requests, and whole hours of them are pruned at once.
 
 `<id>` is the request id made file-safe plus a hash of (kind, worker, request id, tool_use_id): Claude Code's dedupe key.
 */
 
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errors } from '../errors.js';
 import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from '../fs/atomic-write.js';
 import { ensureDirectoryInRoot } from '../fs/directories.js';
-import { readdir, renameSync, stat, statSync, unlink, unlinkSync } from '../fs/fs-seam.js';
+import {
+	existsSync,
+	mkdirSync,
+	readdir,
+	readdirSync,
+	renameSync,
+	rmSync,
+	stat,
+	statSync,
+	unlink,
+	unlinkSync,
+} from '../fs/fs-seam.js';
 import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
 import { sanitizeTeamDirName } from '../team/paths.js';
 import type { Team } from '../team/team.js';
@@ -32,7 +43,7 @@ import {
 	type StoredRequest,
 } from './record.js';
 
-export type { AnswerClaim, PendingRecord, RequestKind, StoredRequest } from './record.js';
+export type { AnswerClaim, ClaimOwner, PendingRecord, RequestKind, StoredRequest } from './record.js';
 
 /** Options of {@link PendingStore}. */
 export interface PendingStoreOptions {
@@ -41,6 +52,9 @@ export interface PendingStoreOptions {
 	/** @default true */
 	fsync?: boolean;
 }
+
+/** Tombstones are grouped by the hour they were made in, so pruning removes whole directories. */
+const tombstoneBucketMs = 3_600_000;
 
 /** The directory of a team's pending journal. */
 export function pendingDirectoryOf(team: Team): string {
@@ -82,10 +96,52 @@ export class PendingStore {
 		return path.join(this.directory, key + suffix);
 	}
 
+	get #answered(): string {
+		return path.join(this.directory, 'answered');
+	}
+
+	/** The hour directories of tombstones, as numbers (hours since the epoch). */
+	#buckets(): number[] {
+		try {
+			return readdirSync(this.#answered)
+				.filter((name) => /^\d+$/.test(name))
+				.map(Number);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+			throw errors.io('list', this.#answered, error);
+		}
+	}
+
+	/** The tombstone of a finished request, if it was moved out of the journal. */
+	#tombstone(key: string): string | undefined {
+		for (const bucket of this.#buckets()) {
+			const file = path.join(this.#answered, String(bucket), `${key}.answer`);
+			if (existsSync(file)) return file;
+		}
+		return undefined;
+	}
+
+	/**
+	A claim linked just now may have raced the request's completion (which removes the record, then moves the claim
+	out): if the request has a tombstone, take our links back and report it answered.
+	*/
+	#undoIfFinished(key: string, requestId: string, links: readonly string[]): void {
+		const tombstone = this.#tombstone(key);
+		if (tombstone === undefined) return;
+		for (const link of links) {
+			try {
+				unlinkSync(link);
+			} catch {
+				// gone already
+			}
+		}
+		throw errors.alreadyAnswered(requestId, tombstone);
+	}
+
 	/** Whether a request is journaled or was answered (Claude Code's dedupe: the same request taken in twice). */
 	async has(key: string): Promise<boolean> {
 		await this.prepare();
-		if (existsSync(this.#file(key, '.answer'))) return true;
+		if (existsSync(this.#file(key, '.answer')) || this.#tombstone(key) !== undefined) return true;
 		// An unreadable record (damaged by hand, or by a file system that lost it) does not count: the entry is
 		// taken in again and the record rewritten.
 		return parseJournalFile<PendingRecord>((await readFileNoFollow(this.#file(key, '.json')))?.bytes) !== undefined;
@@ -114,7 +170,10 @@ export class PendingStore {
 
 	/** The claim of a request (also after it finished), if any. */
 	async readClaim(key: string): Promise<AnswerClaim | undefined> {
-		return parseJournalFile<AnswerClaim>((await readFileNoFollow(this.#file(key, '.answer')))?.bytes);
+		const claim = parseJournalFile<AnswerClaim>((await readFileNoFollow(this.#file(key, '.answer')))?.bytes);
+		if (claim) return claim;
+		const tombstone = this.#tombstone(key);
+		return tombstone ? parseJournalFile<AnswerClaim>((await readFileNoFollow(tombstone))?.bytes) : undefined;
 	}
 
 	/** Every request not yet finished, oldest first. Unreadable files are skipped. */
@@ -135,10 +194,15 @@ export class PendingStore {
 		await this.prepare();
 		const prefix = `${fileSafe(requestId)}.`;
 		const claims: AnswerClaim[] = [];
-		for (const name of await readdir(this.directory)) {
-			if (!name.startsWith(prefix) || !name.endsWith('.answer')) continue;
-			const claim = await this.readClaim(name.slice(0, -'.answer'.length));
-			if (claim?.requestId === requestId && (worker === undefined || claim.worker === worker)) claims.push(claim);
+		const directories = [this.directory, ...this.#buckets().map((bucket) => path.join(this.#answered, String(bucket)))];
+		const seen = new Set<string>();
+		for (const directory of directories) {
+			for (const name of await readdir(directory).catch(() => [] as string[])) {
+				if (!name.startsWith(prefix) || !name.endsWith('.answer') || seen.has(name)) continue;
+				seen.add(name);
+				const claim = parseJournalFile<AnswerClaim>((await readFileNoFollow(path.join(directory, name)))?.bytes);
+				if (claim?.requestId === requestId && (worker === undefined || claim.worker === worker)) claims.push(claim);
+			}
 		}
 		return claims;
 	}
@@ -163,18 +227,20 @@ export class PendingStore {
 			if (linked === 0 && this.#setAsideUnreadable(journal)) {
 				linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
 			}
-			if (linked === 2) return;
+			if (linked === 2) return this.#undoIfFinished(key, claim.requestId, [target, journal]);
 			// Claimed by another process between our two links: our record stays, so should that process die before
 			// delivering, recovery still finds its claim (and sends the entry it fixed).
 			throw errors.alreadyAnswered(claim.requestId, linked === 0 ? journal : target);
 		}
 		if (!(await readFileNoFollow(journal))) {
-			if (await readFileNoFollow(target)) throw errors.alreadyAnswered(claim.requestId, target);
+			const tombstone = (await readFileNoFollow(target)) ? target : this.#tombstone(key);
+			if (tombstone) throw errors.alreadyAnswered(claim.requestId, tombstone);
 			throw errors.requestNotFound(claim.requestId, this.directory);
 		}
 		if ((await linkNewFile([target], Buffer.from(JSON.stringify(claim)), this.#fileMode, this.#fsync)) === 0) {
 			throw errors.alreadyAnswered(claim.requestId, target);
 		}
+		this.#undoIfFinished(key, claim.requestId, [target]);
 	}
 
 	/**
@@ -195,8 +261,10 @@ export class PendingStore {
 	}
 
 	/**
-	Mark a claimed request delivered: its record goes, its claim stays as a tombstone. `durable: false` skips the
-	directory flush, for a caller that can tell a finished request from the log should the record come back.
+	Mark a claimed request delivered: its record goes, its claim stays as a tombstone, moved out of the journal into
+	this hour's directory (not flushed: should a power cut undo the move, the tombstone is still a tombstone where it
+	was). `durable: false` skips the directory flush, for a caller that can tell a finished request from the log should
+	the record come back.
 	*/
 	async complete(key: string, options: { durable?: boolean } = {}): Promise<void> {
 		try {
@@ -206,14 +274,46 @@ export class PendingStore {
 				throw errors.io('remove', this.#file(key, '.json'), error);
 		}
 		if (this.#fsync && options.durable !== false) await fsyncDirectory(this.directory);
+		// The record first: a claim racing this sees either the record (and then the claim in place) or the tombstone.
+		this.#moveToTombstones(key);
 	}
 
-	/** Remove tombstones of finished requests, and stray temp files, older than `retentionMs`. */
+	/** Best effort: a claim left in the journal after its record is gone is a tombstone too (pruned by its age). */
+	#moveToTombstones(key: string): void {
+		const bucket = path.join(this.#answered, String(Math.floor(Date.now() / tombstoneBucketMs)));
+		try {
+			renameSync(this.#file(key, '.answer'), path.join(bucket, `${key}.answer`));
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+			try {
+				mkdirSync(bucket, { recursive: true, mode: 0o700 });
+				renameSync(this.#file(key, '.answer'), path.join(bucket, `${key}.answer`));
+			} catch {
+				// stays where it is
+			}
+		}
+	}
+
+	/**
+	Remove tombstones of finished requests, and stray temp files, older than `retentionMs`: whole hour directories of
+	tombstones, and the few files left in the journal itself (claims whose move failed, temp files of a killed
+	writer). Costs a listing of the open requests, not of the finished ones.
+	*/
 	async prune(retentionMs: number): Promise<number> {
 		await this.prepare();
-		const names = new Set(await readdir(this.directory));
 		const cutoff = Date.now() - retentionMs;
 		let removed = 0;
+		for (const bucket of this.#buckets()) {
+			if ((bucket + 1) * tombstoneBucketMs > cutoff) continue;
+			const directory = path.join(this.#answered, String(bucket));
+			try {
+				removed += readdirSync(directory).length;
+				rmSync(directory, { recursive: true, force: true });
+			} catch (error) {
+				throw errors.io('prune', directory, error);
+			}
+		}
+		const names = new Set(await readdir(this.directory));
 		for (const name of names) {
 			const finished = name.endsWith('.answer') && !names.has(`${name.slice(0, -'.answer'.length)}.json`);
 			if (!finished && !isTempFile(name)) continue;

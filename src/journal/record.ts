@@ -5,6 +5,10 @@ request is named on disk.
 
 import { createHash } from 'node:crypto';
 import type { PermissionRequestFrame, SandboxPermissionRequestFrame } from '../protocol/frames.js';
+import type { ProcessClaim } from '../team/lead-process.js';
+
+/** The process that made an answer claim (its `claimedAt` is the claim's). */
+export type ClaimOwner = Omit<ProcessClaim, 'claimedAt'>;
 
 /** What a pending request asks for: a tool call, or sandbox network access. */
 export type RequestKind = 'permission' | 'sandbox';
@@ -40,6 +44,11 @@ export interface AnswerClaim {
 	/** Permission updates whose rules are persisted too ("always"); `setMode` never is. */
 	persistUpdates?: unknown[];
 	claimedAt: number;
+	/**
+	The process that claimed it: a recovery finishes the claim of a live owner only once it outlives a lease (the owner
+	is still delivering it). Absent in claims written by older versions.
+	*/
+	owner?: ClaimOwner;
 }
 
 /** A journaled request and, if one was claimed, its answer. */

@@ -16,6 +16,7 @@ import type { OperationOptions, SendOptions } from '../inbox/options.js';
 import type { AuditLog, DecidedBy } from '../journal/audit-log.js';
 import type { AnswerClaim, PendingRecord, PendingStore } from '../journal/pending-store.js';
 import { Policy } from '../policy/policy.js';
+import { thisProcess } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import { type AnswerDecision, auditRecordOf, prepareResponse } from './response.js';
 
@@ -36,7 +37,8 @@ export interface AnswerContext {
 	store: PendingStore;
 	/** The envelope `from` of responses. */
 	leaderName: string;
-	signer?: ((entry: OutgoingEntry) => OutgoingEntry) | undefined;
+	/** Signs a response for its recipient (the worker's name). */
+	signer?: ((entry: OutgoingEntry, recipient: string) => OutgoingEntry) | undefined;
 	/** Where "always" rules go (its rules file, or its memory without one). @default the team's rules file */
 	policy?: Policy | undefined;
 	audit?: AuditLog | undefined;
@@ -47,6 +49,14 @@ export interface AnswerContext {
 }
 
 const DELIVERY_ATTEMPTS = 2;
+
+/** Claims being answered by this process, whichever Answerer made them (`<journal dir>\0<key>`). */
+const answeringHere = new Set<string>();
+
+/** Whether this process is delivering the claim of `key` in the journal `directory` right now. */
+export function isAnsweringHere(directory: string, key: string): boolean {
+	return answeringHere.has(`${directory}\0${key}`);
+}
 
 /** Claims, delivers and logs answers (see the module notes). */
 export class Answerer {
@@ -89,10 +99,13 @@ export class Answerer {
 			...(persistRules.length > 0 ? { persistRules } : {}),
 			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
 			claimedAt: Date.now(),
+			owner: thisProcess(),
 		};
 		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
 		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
 		this.#answering.add(record.key);
+		const here = `${this.#ctx.store.directory}\0${record.key}`;
+		answeringHere.add(here);
 		try {
 			const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
 			const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
@@ -111,6 +124,7 @@ export class Answerer {
 			}
 		} finally {
 			this.#answering.delete(record.key);
+			answeringHere.delete(here);
 		}
 	}
 
@@ -138,7 +152,8 @@ export class Answerer {
 		// Logged after delivery, to keep the log off the worker's wait: the claim already holds the decision durably,
 		// and the journal entry stays until the line is written, so a crash in between is logged by the recovery.
 		// A logged answer was delivered, so the line also tells a recovery that nothing is left to send.
-		const logged = options.recovering && audit !== undefined && (await audit.has(claim.msgId));
+		const logged =
+			options.recovering && audit !== undefined && (await audit.has(claim.msgId, { since: claim.claimedAt }));
 		if (!logged) {
 			await this.#deliver(record, claim, options);
 			await audit?.append(auditRecordOf(record, claim));
@@ -179,7 +194,7 @@ export class Answerer {
 			msg_id: claim.msgId,
 		};
 		if (this.#ctx.signer) {
-			entry = this.#ctx.signer(entry);
+			entry = this.#ctx.signer(entry, record.worker);
 			if (entry.msg_id !== claim.msgId) throw errors.signerChangedId(claim.msgId, entry.msg_id);
 		}
 		for (let attempt = 1; ; attempt++) {

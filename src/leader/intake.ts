@@ -1,7 +1,8 @@
 /**
 What the Leader does with one entry of its inbox: tell permission requests from other messages, refuse the ones
 Claude Code refuses (malformed, or naming another agent than their sender), ask the policy for an immediate verdict,
-and then either answer at once or journal the request for a person.
+then the runner's decide function (for what the policy's rules neither allow nor deny), and then either answer at once
+or journal the request for a person.
 */
 
 import { isMailboxError } from '../errors.js';
@@ -9,12 +10,13 @@ import type { InboxEntry } from '../inbox/entry.js';
 import type { DecidedBy } from '../journal/audit-log.js';
 import { type PendingRecord, PendingStore } from '../journal/pending-store.js';
 import { isValidHost } from '../policy/host-pattern.js';
-import type { Policy } from '../policy/policy.js';
+import type { Policy, PolicyDecision } from '../policy/policy.js';
 import { parseFrame } from '../protocol/frame-codec.js';
 import type { PermissionRequestFrame } from '../protocol/frames.js';
 import type { Team } from '../team/team.js';
 import type { Answerer } from './answer.js';
 import type { AskDesk } from './asks.js';
+import type { DecideRunner } from './decide.js';
 import { type AnswerDecision, hostOf, workerContext } from './response.js';
 
 /** Why a request was not taken in. */
@@ -31,6 +33,8 @@ export interface Verdict {
 	decision: AnswerDecision;
 	decidedBy: DecidedBy;
 	note?: string | undefined;
+	/** The policy's fallback (no rule matched): a decide function is asked first. */
+	fallback?: boolean;
 }
 
 /** Classify one inbox entry; a request comes back as the record to journal (keyed as Claude Code dedupes). */
@@ -54,74 +58,107 @@ export function classifyEntry(entry: InboxEntry, receivedAt = Date.now()): Intak
 	return { kind: 'request', record: { version: 1, key, kind, requestId, worker: entry.from, receivedAt, frame } };
 }
 
-/** The policy's (or validation's) decision on a request, or `undefined` when a person must decide. */
+/**
+What validation and the policy say about a request: a `verdict` when they decide it (a fallback deny included, marked
+`fallback`), and the policy's own decision (an `ask`, or the fallback) for a decide function to see.
+*/
 export async function verdictFor(
 	team: Team,
 	policy: Policy | undefined,
 	record: PendingRecord,
-): Promise<Verdict | undefined> {
+): Promise<{ verdict?: Verdict; policy?: PolicyDecision }> {
 	if (record.kind === 'sandbox' && !isValidHost(hostOf(record))) {
 		const message = `Network access refused: ${JSON.stringify(hostOf(record))} is not one valid host name.`;
-		return { decision: { behavior: 'deny', message }, decidedBy: 'validation' };
+		return { verdict: { decision: { behavior: 'deny', message }, decidedBy: 'validation' } };
 	}
-	if (!policy) return undefined;
+	if (!policy) return {};
 	await policy.refresh();
 	const frame = record.frame as PermissionRequestFrame;
-	const verdict =
+	const decided =
 		record.kind === 'sandbox'
-			? policy.decideHost(hostOf(record))
-			: policy.decideTool(frame.tool_name, frame.input, await workerContext(team, record.worker));
-	if (verdict.behavior === 'allow')
-		return { decision: { behavior: 'allow' }, decidedBy: 'policy', note: verdict.reason };
-	if (verdict.behavior === 'deny') {
-		return { decision: { behavior: 'deny', message: verdict.reason }, decidedBy: 'policy', note: verdict.reason };
+			? policy.decideHost(hostOf(record), record.worker)
+			: policy.decideTool(frame.tool_name, frame.input, await workerContext(team, record.worker), record.worker);
+	const note = decided.reason;
+	const fallback = decided.fallback === true;
+	if (decided.behavior === 'allow') {
+		return { verdict: { decision: { behavior: 'allow' }, decidedBy: 'policy', note, fallback }, policy: decided };
 	}
-	return undefined;
+	if (decided.behavior === 'deny') {
+		const decision = { behavior: 'deny' as const, message: note };
+		return { verdict: { decision, decidedBy: 'policy', note, fallback }, policy: decided };
+	}
+	return { policy: decided };
 }
 
-/** Decides taken-in and recovered requests: answers at once what the policy decides, offers the rest to people. */
-export class Decider {
-	readonly #team: Team;
-	readonly #policy: Policy | undefined;
-	readonly #store: PendingStore;
-	readonly #answerer: Answerer;
-	readonly #asks: AskDesk;
+/** What a {@link Decider} works with. */
+export interface DeciderParts {
+	team: Team;
+	policy: Policy | undefined;
+	/** The runner's decide function, run with its deadline; `name` is its `decidedBy`. */
+	decide?: { runner: DecideRunner; name: DecidedBy } | undefined;
+	store: PendingStore;
+	answerer: Answerer;
+	asks: AskDesk;
+}
 
-	constructor(team: Team, policy: Policy | undefined, store: PendingStore, answerer: Answerer, asks: AskDesk) {
-		this.#team = team;
-		this.#policy = policy;
-		this.#store = store;
-		this.#answerer = answerer;
-		this.#asks = asks;
+/**
+Decides taken-in and recovered requests: answers at once what the policy or the decide function decides, offers the
+rest to people.
+*/
+export class Decider {
+	readonly #parts: DeciderParts;
+
+	constructor(parts: DeciderParts) {
+		this.#parts = parts;
+	}
+
+	/** Validation and the policy's rules, then the decide function, then the policy's fallback; `undefined`: ask. */
+	async #verdict(record: PendingRecord): Promise<Verdict | undefined> {
+		const { team, policy, decide } = this.#parts;
+		const { verdict, policy: said } = await verdictFor(team, policy, record);
+		if (!decide || (verdict && !verdict.fallback)) return verdict;
+		const decision = await decide.runner.run(record, said);
+		return decision ? { decision, decidedBy: decide.name } : verdict;
 	}
 
 	/** A request just taken out of the inbox (not journaled yet); `ack` removes its entry once that is safe. */
 	async takeIn(record: PendingRecord, ack: () => void): Promise<void> {
-		const verdict = await verdictFor(this.#team, this.#policy, record);
-		if (verdict) {
+		const verdict = await this.#verdict(record);
+		if (verdict && (await this.#answer(record, verdict, true))) {
 			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the answer
 			// is out, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
 			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
-			await this.#answer(record, verdict, true);
 			ack();
 			return;
 		}
+		const { store, asks } = this.#parts;
 		// Left to a person: journal durably first, then take it out of the inbox.
-		await this.#store.record(record);
+		await store.record(record);
 		ack();
-		this.#asks.offer(record);
+		asks.offer(record);
 	}
 
-	/** A journaled request (recovery): answer it by policy, or offer it to a person. */
+	/** A journaled request (recovery): answer it by policy or the decide function, or offer it to a person. */
 	async decide(record: PendingRecord): Promise<void> {
-		const verdict = await verdictFor(this.#team, this.#policy, record);
-		if (verdict) await this.#answer(record, verdict, false);
-		else this.#asks.offer(record);
+		const verdict = await this.#verdict(record);
+		if (!verdict || !(await this.#answer(record, verdict, false))) this.#parts.asks.offer(record);
 	}
 
-	async #answer(record: PendingRecord, { decision, decidedBy, note }: Verdict, unjournaled: boolean): Promise<void> {
-		await this.#answerer.answer(record, decision, decidedBy, { note, unjournaled }).catch((error: unknown) => {
-			if (!isMailboxError(error, 'ALREADY_ANSWERED')) throw error;
-		});
+	/** Answer by `verdict`; resolves `false` when a decide function's decision was refused (a person decides). */
+	async #answer(record: PendingRecord, verdict: Verdict, unjournaled: boolean): Promise<boolean> {
+		const { decision, decidedBy, note } = verdict;
+		try {
+			await this.#parts.answerer.answer(record, decision, decidedBy, { note, unjournaled });
+		} catch (error) {
+			if (isMailboxError(error, 'ALREADY_ANSWERED')) return true;
+			// An invalid decision (`updatedInput` not an object, bad updates) is refused before anything is claimed.
+			const decider = this.#parts.decide;
+			if (decider && decidedBy === decider.name && isMailboxError(error, 'INVALID_ARGUMENT')) {
+				decider.runner.rejected(record, error);
+				return false;
+			}
+			throw error;
+		}
+		return true;
 	}
 }

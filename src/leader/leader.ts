@@ -1,35 +1,60 @@
 /**
-The team lead's side of swarm permission sync. A Leader watches its inbox and takes in each `permission_request` and
-`sandbox_permission_request`. One the policy decides at once is answered before its inbox entry is acked; one left to
-a person is journaled durably, acked, and handed out through `requests()`. Answers go through the shared journal (see `pending-store.ts`), so
-exactly one answer is sent per request even across a crash, a restart, or a CLI answering from another process.
+The team lead's side of swarm permission sync. A Leader claims the team's lead (`leadProcess`, as Claude Code records
+it), watches its inbox and takes in each `permission_request` and `sandbox_permission_request`. One the policy or the
+runner's `decide` function decides at once is answered before its inbox entry is acked; one left to a person is
+journaled durably, acked, and handed out through `requests()`. Answers go through the shared journal (see
+`pending-store.ts`), so exactly one answer is sent per request even across a crash, a restart, or a CLI answering from
+another process; every answer, whoever gave it, is reported as `decided` (read back from the audit log).
 */
 
 import { EventEmitter } from 'node:events';
 import { ackBatcher, Channel } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import type { InboxEntry } from '../inbox/entry.js';
+import type { Inbox } from '../inbox/inbox.js';
+import type { InvalidEntryEvent } from '../inbox/options.js';
+import type { QuarantineEvent } from '../inbox/plan.js';
 import type { InboxWatcher } from '../inbox/watch.js';
-import { AuditLog, auditLogPath } from '../journal/audit-log.js';
+import { AuditLog, type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import { PendingStore } from '../journal/pending-store.js';
-import type { Team } from '../team/team.js';
+import { hostOfSpace, type ProcessClaim, parseProcessClaim } from '../team/lead-process.js';
+import type { LeadClaim, Team } from '../team/team.js';
 import { Answerer } from './answer.js';
 import { AskDesk } from './asks.js';
+import { DecideRunner } from './decide.js';
+import { DecisionFeed } from './decision-feed.js';
 import { classifyEntry, Decider, type DropReason } from './intake.js';
-import { AUDIT_BATCH, type LeaderEvents, type LeaderOptions, MAX_CONCURRENT_INTAKE } from './options.js';
+import {
+	AUDIT_BATCH,
+	CLAIM_LEASE_MS,
+	type LeaderEvents,
+	type LeaderOptions,
+	type LeadTakeover,
+	MAX_CONCURRENT_INTAKE,
+	REPORTED_MEMORY,
+} from './options.js';
 import { PendingRequest } from './pending-request.js';
 import { type RecoveryContext, recoverJournal } from './recovery.js';
 import { answerFromJournal, listJournal } from './remote.js';
 import { auditRecordOf } from './response.js';
 
-export type { DroppedRequest, LeaderEvents, LeaderOptions } from './options.js';
+export type { DecideContext, DecideFunction, DecideRequest } from './decide.js';
+export type { DroppedRequest, LeaderEvents, LeaderOptions, LeadTakeover } from './options.js';
 export type { RemoteAnswerOptions } from './remote.js';
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {
 	readonly team: Team;
-	readonly name: string;
+	#name: string;
 	readonly #options: LeaderOptions;
+	readonly #decideRunner: DecideRunner | undefined;
+	/** msg_ids of answers reported as `decided` lately (own answers come back through the audit log). */
+	readonly #reported = new Set<string>();
+	#feed: DecisionFeed | undefined;
+	#claim: ProcessClaim | undefined;
+	#inbox: Inbox | undefined;
+	readonly #onQuarantine = (event: QuarantineEvent) => this.emit('quarantine', event);
+	readonly #onInvalid = (event: InvalidEntryEvent) => this.emit('invalid', event);
 	readonly #store: PendingStore;
 	readonly #answerer: Answerer;
 	readonly #asks: AskDesk;
@@ -40,7 +65,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #inflight = new Set<Promise<void>>();
 	/** Acks entries in bursts, off the answer's path (one that fails to ack is taken in again: a duplicate). */
 	readonly #acks = ackBatcher<InboxEntry>(
-		(batch) => this.team.inbox(this.name).ack(batch),
+		(batch) => this.team.inbox(this.#name).ack(batch),
 		(error) => this.#fail(error),
 	);
 	#watcher: InboxWatcher | undefined;
@@ -55,13 +80,16 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	constructor(team: Team, options: LeaderOptions = {}) {
 		super();
 		this.team = team;
-		this.name = options.name ?? 'team-lead';
+		this.#name = options.name ?? 'team-lead';
 		this.#options = options;
 		this.#store = new PendingStore(team);
+		const leader = this;
 		this.#answerer = new Answerer({
 			team,
 			store: this.#store,
-			leaderName: this.name,
+			get leaderName() {
+				return leader.#name; // the roster's, once started
+			},
 			signer: options.signer,
 			policy: options.policy,
 			audit:
@@ -70,7 +98,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 					: new AuditLog(auditLogPath(team.directory), { batch: AUDIT_BATCH, flushFirst: [team.inboxDirectory] }),
 			onFinished: (record, claim) => {
 				this.#asks.settle(record.key);
-				this.emit('decided', auditRecordOf(record, claim));
+				this.#reportDecided(auditRecordOf(record, claim));
 			},
 			onUnfinished: () => this.#scheduleRecovery(),
 		});
@@ -79,7 +107,24 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			askTimeoutMs: () => options.policy?.askTimeoutMs,
 			onFailure: (error) => this.#fail(error),
 		});
-		this.#decider = new Decider(team, options.policy, this.#store, this.#answerer, this.#asks);
+		if (options.decide) {
+			const context = {
+				team,
+				get leader() {
+					return leader.#name;
+				},
+			};
+			const timeoutMs = options.decideTimeoutMs ?? 5_000;
+			this.#decideRunner = new DecideRunner(options.decide, timeoutMs, context, (error) => this.#fail(error));
+		}
+		this.#decider = new Decider({
+			team,
+			policy: options.policy,
+			decide: this.#decideRunner && { runner: this.#decideRunner, name: options.decidedBy ?? 'decider' },
+			store: this.#store,
+			answerer: this.#answerer,
+			asks: this.#asks,
+		});
 		this.#recoveryContext = {
 			store: this.#store,
 			answerer: this.#answerer,
@@ -89,10 +134,25 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			isClosed: () => this.#closed,
 			onFailure: (error) => this.#fail(error),
 			onUnfinished: () => this.#scheduleRecovery(),
+			claimLeaseMs: options.claimLeaseMs ?? CLAIM_LEASE_MS,
 		};
 	}
 
-	/** Recover the journal (finish interrupted answers, re-offer open requests), then watch the inbox. Idempotent. */
+	/** The leader's inbox name: `options.name`, else (once started) the roster's lead, else `team-lead`. */
+	get name(): string {
+		return this.#name;
+	}
+
+	/** The `leadProcess` this Leader holds while it runs. */
+	get leadClaim(): ProcessClaim | undefined {
+		return this.#claim;
+	}
+
+	/**
+	Claim the team's lead, recover the journal (finish interrupted answers, re-offer open requests), then watch the
+	inbox. Idempotent.
+	@throws {MailboxError} `LEAD_ACTIVE` when another live lead (ours or Claude Code's) holds the team (see `takeover`).
+	*/
 	start(): Promise<void> {
 		this.#started ??= this.#start();
 		return this.#started;
@@ -100,26 +160,49 @@ export class Leader extends EventEmitter<LeaderEvents> {
 
 	async #start(): Promise<void> {
 		if (this.#closed) throw errors.closed('Leader');
+		this.#name = this.#options.name ?? (await this.team.leaderName());
+		const lead = await this.team.claimLead({ takeover: this.#options.takeover ?? false });
+		this.#claim = lead.claim;
+		if (lead.replaced) this.emit('takeover', takeoverOf(this.team, lead.replaced));
+		try {
+			await this.#startClaimed();
+		} catch (error) {
+			await this.#release();
+			throw error;
+		}
+	}
+
+	async #startClaimed(): Promise<void> {
 		await this.#store.prepare();
 		await this.#store.prune(this.#options.answeredRetentionMs ?? 86_400_000);
 		await this.#options.policy?.load();
+		if (this.#options.auditLog !== false) {
+			this.#feed = await DecisionFeed.start(this.team, (record) => this.#reportDecided(record));
+		}
 		await this.recover();
 		if (this.#closed) return;
-		const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
+		this.#inbox = this.team.inbox(this.#name);
+		this.#inbox.on('quarantine', this.#onQuarantine).on('invalid', this.#onInvalid);
+		const watcher = this.#inbox.watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
 		this.#watcher = watcher;
 		await watcher.ready();
 		const everyMs = this.#options.recoveryIntervalMs ?? 30_000;
 		if (everyMs > 0) {
 			this.#sweep = setInterval(() => {
+				this.#store.prune(this.#options.answeredRetentionMs ?? 86_400_000).catch((error: unknown) => this.#fail(error));
 				this.recover({ olderThanMs: everyMs }).catch((error: unknown) => this.#fail(error));
 			}, everyMs);
 			this.#sweep.unref();
 		}
 		this.#loop = (async () => {
-			// Requests are taken in concurrently (answers to different workers do not wait for each other), bounded.
-			for await (const entry of watcher) {
-				this.#takeIn(entry);
-				if (this.#inflight.size >= MAX_CONCURRENT_INTAKE) await Promise.race(this.#inflight);
+			try {
+				// Requests are taken in concurrently (answers to different workers do not wait for each other), bounded.
+				for await (const entry of watcher) {
+					this.#takeIn(entry);
+					if (this.#inflight.size >= MAX_CONCURRENT_INTAKE) await Promise.race(this.#inflight);
+				}
+			} catch (error) {
+				this.#fail(error); // the watcher gave up: nothing more is taken in until a restart
 			}
 			await Promise.all(this.#inflight);
 		})();
@@ -166,6 +249,14 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			({ record, answer }) => !answer && (filter.worker === undefined || record.worker === filter.worker),
 		);
 		return open.map(({ record }) => new PendingRequest(record, this.#answerer));
+	}
+
+	/** Report an answer once, whether this Leader gave it or another process did (found in the audit log). */
+	#reportDecided(record: AuditRecord): void {
+		if (this.#reported.has(record.msgId)) return;
+		this.#reported.add(record.msgId);
+		if (this.#reported.size > REPORTED_MEMORY) this.#reported.delete(this.#reported.values().next().value as string);
+		this.emit('decided', record);
 	}
 
 	/** Take an entry in; if that fails (rules file unreadable, disk full), try again after `retryIntervalMs`. */
@@ -215,21 +306,32 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	}
 
 	#fail(error: unknown): void {
-		const failure = isMailboxError(error) ? error : errors.io('process the inbox of', this.name, error);
+		const failure = isMailboxError(error) ? error : errors.io('process the inbox of', this.#name, error);
 		if (!this.#closed) this.emit('failure', failure);
 	}
 
-	/** Stop watching and end the streams. Open requests stay in the journal for the next start. */
+	async #release(): Promise<void> {
+		const claim = this.#claim;
+		this.#claim = undefined;
+		// A team folder removed meanwhile (a Claude Code lead deletes the team it led on exit) has nothing to release.
+		if (claim) await this.team.releaseLead(claim).catch(() => false);
+	}
+
+	/** Stop watching, end the streams and release the lead. Open requests stay in the journal for the next start. */
 	async close(): Promise<void> {
 		this.#closed = true;
 		clearTimeout(this.#retry);
 		clearInterval(this.#sweep);
+		this.#decideRunner?.close();
 		const asksClosed = this.#asks.close(); // no ask timeout may fire once closing
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();
 		await this.#loop;
 		await this.#acks.flushed();
+		await this.#feed?.close();
+		this.#inbox?.off('quarantine', this.#onQuarantine).off('invalid', this.#onInvalid);
 		await Promise.all([asksClosed, this.#messages.close()]);
+		await this.#release();
 	}
 
 	[Symbol.asyncDispose](): Promise<void> {
@@ -244,4 +346,18 @@ export class Leader extends EventEmitter<LeaderEvents> {
 
 	/** The unanswered requests of a team's journal, answerable from this process (`decidedBy` defaults to 'cli'). */
 	static readonly listPending: typeof listJournal = listJournal;
+}
+
+/** The `takeover` event for a replaced claim, with a sentence for a log. */
+function takeoverOf(team: Team, replaced: NonNullable<LeadClaim['replaced']>): LeadTakeover {
+	const previous = parseProcessClaim(replaced.previous);
+	const holder = previous ? `process ${previous.pid} on ${hostOfSpace(previous.pidSpace)}` : 'a malformed leadProcess';
+	const why = { dead: 'is gone', unknown: 'cannot be judged from here', alive: 'was alive (takeover forced)' }[
+		replaced.state
+	];
+	return {
+		previous: replaced.previous,
+		state: replaced.state,
+		message: `Took over the lead of team ${JSON.stringify(team.name)}: the recorded lead (${holder}) ${why}.`,
+	};
 }

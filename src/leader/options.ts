@@ -2,18 +2,43 @@
 
 import type { MailboxError } from '../errors.js';
 import type { InboxEntry, OutgoingEntry } from '../inbox/entry.js';
-import type { AuditRecord } from '../journal/audit-log.js';
+import type { InvalidEntryEvent } from '../inbox/options.js';
+import type { QuarantineEvent } from '../inbox/plan.js';
+import type { AuditRecord, DecidedBy } from '../journal/audit-log.js';
 import type { Policy } from '../policy/policy.js';
+import type { ProcessState } from '../team/lead-process.js';
+import type { DecideFunction } from './decide.js';
 import type { DropReason } from './intake.js';
 
 /** Options of {@link Leader}. */
 export interface LeaderOptions {
-	/** The leader's inbox name and the `from` of its responses. @default 'team-lead' */
+	/** The leader's inbox name and the `from` of its responses. @default the roster's lead (`team-lead`) */
 	name?: string;
 	/** Decides requests at once (allow / deny) or leaves them to a person; without one, every request waits for a person. */
 	policy?: Policy;
-	/** Signs each response entry (e.g. `(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`. */
-	signer?: (entry: OutgoingEntry) => OutgoingEntry;
+	/**
+	Decides in the runner's own code (rules, a classifier, a model, a service) on the fast path: it sees every request
+	the policy's rules neither allow nor deny (after validation and deny rules, before the policy's fallback and before
+	a person). An answer is claimed and sent at once, as the policy's are; `undefined` leaves the request to the next
+	step. A throw, a timeout or a malformed decision is reported as `failure` and leaves it to a person: never an allow.
+	@default none
+	*/
+	decide?: DecideFunction;
+	/** How long `decide` may take before its signal is aborted and a person decides, in ms. @default 5_000 */
+	decideTimeoutMs?: number;
+	/** The audit log's `decidedBy` for answers of `decide`. @default 'decider' */
+	decidedBy?: DecidedBy;
+	/**
+	Take the team's lead even from a live holder (the recorded `leadProcess`). Without it, `start()` refuses with
+	`LEAD_ACTIVE` while another live lead runs; a dead or unjudgeable one is taken over either way (`takeover` event).
+	@default false
+	*/
+	takeover?: boolean;
+	/**
+	Signs each response entry for its recipient (e.g. `keyPerRecipient(keys)`, one key per pane teammate, or
+	`(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`.
+	*/
+	signer?: (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
 	/** Append each decision to `<team dir>/swarm-mailbox/audit.jsonl`. @default true */
 	auditLog?: boolean;
 	/**
@@ -32,6 +57,21 @@ export interface LeaderOptions {
 	part way, e.g. a CLI), and finish them. 0 disables. @default 30_000
 	*/
 	recoveryIntervalMs?: number;
+	/**
+	A claimed answer whose owner still runs (or cannot be judged: another host) is left to it this long before a
+	recovery delivers it, in ms. @default 300_000
+	*/
+	claimLeaseMs?: number;
+}
+
+/** A lead claim found and replaced by `start()`. */
+export interface LeadTakeover {
+	/** The `leadProcess` that was recorded. */
+	previous: unknown;
+	/** What could be said of its process: `dead`, `unknown` (another host or pid namespace, malformed), or `alive` (forced). */
+	state: ProcessState;
+	/** One sentence saying so, for a log. */
+	message: string;
 }
 
 /** A request the leader refused to take in. */
@@ -44,10 +84,22 @@ export interface DroppedRequest {
 export interface LeaderEvents {
 	/** A request was not taken in (its entry is acked). */
 	dropped: [DroppedRequest];
-	/** A request was answered through this Leader (by the policy, a person, or the ask timeout). */
+	/**
+	A request was answered, by this Leader (the policy, `decide`, a person, the ask timeout) or by another process (a
+	CLI's `approve` / `deny`, `Leader.answer`; read back from the audit log). Once per answer.
+	*/
 	decided: [AuditRecord];
-	/** A background step failed (intake, an automatic answer, recovery); the journal keeps the request. */
+	/**
+	A background step failed (intake, `decide`, an automatic answer, recovery, the inbox watcher); the journal keeps
+	the request.
+	*/
 	failure: [MailboxError];
+	/** `start()` replaced a dead or unjudgeable lead claim (or a live one, with `takeover`). */
+	takeover: [LeadTakeover];
+	/** The leader's inbox was found corrupt and quarantined (its readable entries kept). */
+	quarantine: [QuarantineEvent];
+	/** An invalid entry in the leader's inbox (kept in the file, not taken in). */
+	invalid: [InvalidEntryEvent];
 }
 
 // Tuning of a running Leader (not options: they trade latency against the file system's journal, see each note).
@@ -60,3 +112,7 @@ request's claim and delivery for the file system's journal. A request stays in t
 Each group first flushes the `inboxes/` directory once for the answers it logs (their deliveries do not).
 */
 export const AUDIT_BATCH = { quietMs: 5, maxDelayMs: 50 };
+/** How long a claimed answer of a live (or unjudgeable) owner is left to it, in ms. */
+export const CLAIM_LEASE_MS = 300_000;
+/** How many answers reported as `decided` are remembered, so an answer read back from the log is not reported twice. */
+export const REPORTED_MEMORY = 4096;

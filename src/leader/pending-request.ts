@@ -7,6 +7,7 @@ later `approve` / `deny` rejects with `ALREADY_ANSWERED`.
 import type { OperationOptions } from '../inbox/options.js';
 import type { DecidedBy } from '../journal/audit-log.js';
 import type { PendingRecord, RequestKind } from '../journal/pending-store.js';
+import type { AlwaysScope } from '../policy/always-rule.js';
 import { permissionRequestDigest } from '../protocol/digest.js';
 import {
 	type PermissionRequestFrame,
@@ -24,11 +25,15 @@ export interface ApproveOptions extends OperationOptions {
 	/** Updates for the worker's own session; passed through as given (check them: a `setMode` escalates). */
 	permissionUpdates?: readonly PermissionUpdate[];
 	/**
-	Persist an exact allow rule for this request in the policy's rules file (`Bash(<command>)`,
-	`WebFetch(domain:<host>)`, …), plus the `addRules` of `permissionUpdates`. `setMode` is never persisted.
+	Persist an allow rule for this request in the policy's rules file, plus the `addRules` of `permissionUpdates`
+	(`setMode` is never persisted), and send the rule to the worker as a session update. `true` / `'exact'`: this call
+	(`Bash(<command>)`, `WebFetch(domain:<host>)`, …); `'prefix'`: `Bash(npm test:*)`, the file's directory, the MCP
+	server; `'tool'`: every use of the tool.
 	@default false
 	*/
-	always?: boolean;
+	always?: boolean | AlwaysScope;
+	/** Send the worker's own `suggestions` back as accepted updates. @default false */
+	acceptSuggestions?: boolean;
 	/** Recorded in the audit log. @default 'person' (a CLI passes its name) */
 	decidedBy?: DecidedBy;
 }
@@ -95,8 +100,15 @@ export class PendingRequest {
 	options or an `always` with nothing to pin a rule to.
 	*/
 	approve(options: ApproveOptions = {}): Promise<AnswerResult> {
-		const { updatedInput, permissionUpdates, always, decidedBy = this.#decidedBy, ...operation } = options;
-		const decision = { behavior: 'allow' as const, updatedInput, permissionUpdates, always };
+		const {
+			updatedInput,
+			permissionUpdates,
+			always,
+			acceptSuggestions,
+			decidedBy = this.#decidedBy,
+			...operation
+		} = options;
+		const decision = { behavior: 'allow' as const, updatedInput, permissionUpdates, always, acceptSuggestions };
 		return this.#answerer.answer(this.#record, decision, decidedBy, operation);
 	}
 

@@ -22,7 +22,7 @@ export interface RemoteAnswerOptions extends OperationOptions {
 	decidedBy?: string;
 	/** @default the roster's leader name */
 	name?: string;
-	signer?: (entry: OutgoingEntry) => OutgoingEntry;
+	signer?: (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
 	/** Where "always" rules go. @default the team's rules file */
 	policy?: Policy;
 	/** @default true */

@@ -6,6 +6,7 @@ What an answer says: the response frame a decision turns into (bound to the requ
 import { errors } from '../errors.js';
 import type { AuditRecord } from '../journal/audit-log.js';
 import type { AnswerClaim, PendingRecord, RequestKind } from '../journal/pending-store.js';
+import { type AlwaysScope, alwaysAllowUpdate, alwaysScopeOf } from '../policy/always-rule.js';
 import { alwaysAllowRuleFor } from '../policy/policy.js';
 import type { MatchContext } from '../policy/rule.js';
 import { permissionRequestDigest } from '../protocol/digest.js';
@@ -31,8 +32,14 @@ export type AnswerDecision =
 			updatedInput?: Record<string, unknown>;
 			/** Updates the worker applies to its own session (validated; none are invented). Permission requests only. */
 			permissionUpdates?: readonly PermissionUpdate[];
-			/** Also persist an exact allow rule for this request (plus the `addRules` of `permissionUpdates`). */
-			always?: boolean;
+			/**
+			Also persist an allow rule for this request (plus the `addRules` of `permissionUpdates`), and send it to the
+			worker as a session `addRules` update so it allows the same call itself next time. `true` or `'exact'`: this
+			call; `'prefix'`: its command prefix (`Bash(npm test:*)`), file directory or MCP server; `'tool'`: the tool.
+			*/
+			always?: boolean | AlwaysScope;
+			/** Also send the worker's own `permission_suggestions` back as accepted updates. Permission requests only. */
+			acceptSuggestions?: boolean;
 	  }
 	| { behavior: 'deny' /** @default 'Permission denied' */; message?: string };
 
@@ -65,9 +72,10 @@ export async function prepareResponse(
 ): Promise<PreparedResponse> {
 	const persistRules: string[] = [];
 	let persistUpdates: PermissionUpdate[] = [];
+	const always = decision.behavior === 'allow' ? alwaysScopeOf(decision.always) : undefined;
 	if (record.kind === 'sandbox') {
 		const allow = decision.behavior === 'allow';
-		if (allow && decision.always) persistRules.push(alwaysAllowRuleFor({ host: hostOf(record) }));
+		if (always) persistRules.push(alwaysAllowRuleFor({ host: hostOf(record) }, {}, always));
 		const frame = createSandboxPermissionResponse({ requestId: record.requestId, host: hostOf(record), allow });
 		return { text: encodeFrame(frame), persistRules, persistUpdates };
 	}
@@ -91,7 +99,7 @@ export async function prepareResponse(
 	) {
 		throw errors.invalidArgument('updatedInput', 'a plain object', updatedInput);
 	}
-	const updates = validPermissionUpdates(permissionUpdates);
+	let updates = validPermissionUpdates(permissionUpdates);
 	if (updates.length !== permissionUpdates.length) {
 		throw errors.invalidArgument(
 			'permissionUpdates',
@@ -99,10 +107,15 @@ export async function prepareResponse(
 			JSON.stringify(permissionUpdates),
 		);
 	}
-	if (decision.always) {
+	if (decision.acceptSuggestions) updates = [...updates, ...validPermissionUpdates(request.permission_suggestions)];
+	if (always) {
 		const ctx = await workerContext(team, record.worker);
-		persistRules.push(alwaysAllowRuleFor({ toolName: request.tool_name, input: request.input }, ctx));
+		const rule = alwaysAllowRuleFor({ toolName: request.tool_name, input: request.input }, ctx, always);
+		persistRules.push(rule);
 		persistUpdates = updates;
+		// The worker gets the rule too: a Claude Code teammate then allows the same call without asking again.
+		const update = alwaysAllowUpdate(rule);
+		if (update) updates = [...updates, update];
 	}
 	const frame = createPermissionResponse({ ...bound, subtype: 'success', updatedInput, permissionUpdates: updates });
 	return { text: encodeFrame(frame), persistRules, persistUpdates };

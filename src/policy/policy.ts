@@ -9,11 +9,11 @@ persisted: a `setMode` update is never written (a mode change must not outlive t
 directory updates are not modelled here. Without a rules file, "always" rules live in the object's memory only.
 */
 
-import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
 import { ensureDirectoryInRoot } from '../fs/directories.js';
+import { mkdir } from '../fs/fs-seam.js';
 import { acquireLock } from '../fs/lock.js';
 import { PermissionUpdate } from '../protocol/permissions.js';
 import { sanitizeTeamDirName } from '../team/paths.js';
@@ -28,6 +28,11 @@ export { type AlwaysAllowSubject, alwaysAllowRuleFor } from './always-rule.js';
 export interface PolicyOptions {
 	/** Rules that always apply. They are never written to the rules file. @default no rules */
 	rules?: RuleSetSpec;
+	/**
+	Rules that apply to one worker only (by name), on top of `rules` and the persisted ones: least privilege per
+	teammate. Every scope that applies is merged, so a deny anywhere beats an allow anywhere. @default none
+	*/
+	workers?: Readonly<Record<string, RuleSetSpec>>;
 	/** Where "always allow" rules are persisted and read back. @default none: they are kept in memory only */
 	rulesFile?: string;
 	/** Deny a request nobody answered within this many ms. @default undefined (wait indefinitely) */
@@ -47,6 +52,8 @@ export interface PolicyDecision {
 	rule?: string;
 	/** A sentence for the audit log and, on deny, the worker. */
 	reason: string;
+	/** No rule matched: this is the `fallback` outcome. */
+	fallback?: boolean;
 }
 
 /** Result of {@link Policy.persistUpdates}. */
@@ -66,7 +73,10 @@ export class Policy {
 	readonly #fallback: 'ask' | 'deny';
 	readonly #context: MatchContext;
 	readonly #lockTimeoutMs: number;
+	readonly #workers: ReadonlyMap<string, RuleSetSpec>;
 	#rules: RuleSet;
+	/** The rule set of each worker with a scope, built when first needed (dropped when the persisted rules change). */
+	#scoped = new Map<string, RuleSet>();
 	/** The "always" rules: as last read from (or written to) the rules file, or kept in memory without one. */
 	#kept: RuleSetSpec = {};
 	#stamp = '';
@@ -88,6 +98,8 @@ export class Policy {
 			homeDir: options.context?.homeDir ?? homedir(),
 		};
 		this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+		this.#workers = new Map(Object.entries(options.workers ?? {}));
+		for (const spec of this.#workers.values()) new RuleSet(spec); // each rule checked now, not at the first request
 		this.#rules = new RuleSet(this.#base);
 	}
 
@@ -121,23 +133,25 @@ export class Policy {
 		return true;
 	}
 
-	/** Decide a tool call. `ctx` overrides the path anchors (e.g. the worker's `cwd`). */
-	decideTool(toolName: string, input: ToolInput, ctx: Partial<MatchContext> = {}): PolicyDecision {
+	/**
+	Decide a tool call. `ctx` overrides the path anchors (e.g. the worker's `cwd`); `worker` adds that worker's scope.
+	*/
+	decideTool(toolName: string, input: ToolInput, ctx: Partial<MatchContext> = {}, worker?: string): PolicyDecision {
 		const full: MatchContext = {
 			cwd: ctx.cwd ?? this.#context.cwd,
 			projectRoot: ctx.projectRoot ?? this.#context.projectRoot,
 			homeDir: ctx.homeDir ?? this.#context.homeDir,
 		};
-		const { behavior, rule } = this.#rules.decide(toolName, input, full);
+		const { behavior, rule } = this.#rulesFor(worker).decide(toolName, input, full);
 		if (behavior === 'none') return this.#fallbackDecision(`no rule matches ${toolName}`);
 		const text = rule && formatRule(rule);
 		const verb = { allow: 'allowed', deny: 'denied', ask: 'left to a person' }[behavior];
 		return { behavior, rule: text, reason: `${toolName} ${verb} by rule ${text}` };
 	}
 
-	/** Decide a sandbox network request. An invalid host is always denied. */
-	decideHost(host: string): PolicyDecision {
-		const { behavior, pattern, reason } = this.#rules.decideHost(host);
+	/** Decide a sandbox network request (`worker` adds that worker's scope). An invalid host is always denied. */
+	decideHost(host: string, worker?: string): PolicyDecision {
+		const { behavior, pattern, reason } = this.#rulesFor(worker).decideHost(host);
 		if (behavior === 'none') return this.#fallbackDecision(`no rule matches host ${host}`);
 		if (pattern === undefined) return { behavior, reason: reason ?? `host ${host} refused` };
 		const verb = behavior === 'allow' ? 'allowed' : 'denied';
@@ -146,8 +160,21 @@ export class Policy {
 
 	#fallbackDecision(why: string): PolicyDecision {
 		return this.#fallback === 'deny'
-			? { behavior: 'deny', reason: `${why}; denied by default` }
-			: { behavior: 'ask', reason: `${why}; asking a person` };
+			? { behavior: 'deny', reason: `${why}; denied by default`, fallback: true }
+			: { behavior: 'ask', reason: `${why}; asking a person`, fallback: true };
+	}
+
+	/** The rules in force for `worker`: the team's, plus its own scope when it has one. */
+	#rulesFor(worker: string | undefined): RuleSet {
+		const spec = worker === undefined ? undefined : this.#workers.get(worker);
+		if (worker === undefined || spec === undefined) return this.#rules;
+		let rules = this.#scoped.get(worker);
+		if (!rules) {
+			rules = new RuleSet(this.#rules.toJSON());
+			mergeSpec(rules, spec);
+			this.#scoped.set(worker, rules);
+		}
+		return rules;
 	}
 
 	/** The rules in force (fixed plus persisted). */
@@ -222,10 +249,16 @@ export class Policy {
 	#apply(persisted: RuleSetSpec, stamp: string): void {
 		this.#kept = persisted;
 		const rules = new RuleSet(this.#base);
-		for (const behavior of BEHAVIORS) rules.addRules(behavior, persisted[behavior] ?? []);
-		for (const host of persisted.networkAllow ?? []) rules.addHost('allow', host);
-		for (const host of persisted.networkDeny ?? []) rules.addHost('deny', host);
+		mergeSpec(rules, persisted);
 		this.#rules = rules;
+		this.#scoped = new Map();
 		this.#stamp = stamp;
 	}
+}
+
+/** Add every rule and host pattern of `spec` to `rules`. */
+function mergeSpec(rules: RuleSet, spec: RuleSetSpec): void {
+	for (const behavior of BEHAVIORS) rules.addRules(behavior, spec[behavior] ?? []);
+	for (const host of spec.networkAllow ?? []) rules.addHost('allow', host);
+	for (const host of spec.networkDeny ?? []) rules.addHost('deny', host);
 }

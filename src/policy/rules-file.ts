@@ -3,10 +3,10 @@ The policy's rules file on disk: `{version: 1, allow, deny, ask, networkAllow, n
 syntax, read without following links, checked rule by rule, and written atomically (0600) by a holder of its lock.
 */
 
-import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { statSync } from '../fs/fs-seam.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 import { RuleSet, type RuleSetSpec } from './rule-set.js';
 

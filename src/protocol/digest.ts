@@ -5,13 +5,13 @@ Digests that bind an answer to the exact request it answers. A worker compares t
 
 import { createHash } from 'node:crypto';
 import { errors } from '../errors.js';
-import type { PermissionRequestFrameInput } from './permission-frames.js';
+import { isMcpSkillRequest, type PermissionRequestFrameInput } from './permission-frames.js';
 
 /**
-How many levels of nesting get their keys sorted. The top-level value is level 0 and every object or array
-entered adds one, so objects at levels 0 to 31 are sorted. Anything at level 32 or deeper is left exactly as the
-JSON round-trip produced it (keys in their original order), not truncated or rejected: such inputs still digest,
-though a peer that drew the depth line elsewhere would compute a different value for them.
+The deepest level whose objects get their keys sorted. The top-level value is level 0 and every object or array
+entered adds one, so objects at levels 0 to 32 are sorted, as Claude Code 2.1.330 does (its walk stops only past
+level 32). Anything deeper is left exactly as the JSON round-trip produced it (keys in their original order), not
+truncated or rejected: such inputs still digest the same on both sides.
 */
 export const SORT_DEPTH_LIMIT = 32;
 
@@ -21,7 +21,7 @@ export function sha256Hex(text: string): string {
 }
 
 function sortKeys(value: unknown, depth: number): unknown {
-	if (depth >= SORT_DEPTH_LIMIT || value === null || typeof value !== 'object') return value;
+	if (depth > SORT_DEPTH_LIMIT || value === null || typeof value !== 'object') return value;
 	if (Array.isArray(value)) return value.map((item) => sortKeys(item, depth + 1));
 	const record = value as Record<string, unknown>;
 	// fromEntries defines own data properties, so a "__proto__" key stays a key instead of replacing the prototype.
@@ -74,7 +74,7 @@ export function mcpSkillInputDigest(toolName: string, parts: McpSkillDigestParts
 
 /** The `input_digest` a `permission_response` must carry to approve this request, whichever kind of ask it is. */
 export function permissionRequestDigest(request: PermissionRequestFrameInput): string {
-	if (request.tool_kind === 'mcp_skill') {
+	if (isMcpSkillRequest(request)) {
 		// The worker digests its own copy, where missing suggestions are already [].
 		const permission_suggestions = request.permission_suggestions ?? [];
 		return mcpSkillInputDigest(request.tool_name, { ...request, permission_suggestions });

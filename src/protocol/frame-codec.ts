@@ -5,7 +5,14 @@ receiver would drop.
 */
 
 import { errors, type MailboxError } from '../errors.js';
-import { type Frame, type FrameInput, type FrameType, frameSchemas, frameTypes } from './frames.js';
+import {
+	type Frame,
+	type FrameInput,
+	type FrameType,
+	frameSchemas,
+	frameTypes,
+	StrictPermissionResponseFrame,
+} from './frames.js';
 
 /** One reason a frame failed its schema. `path` is dotted (`response.updated_input`), empty for the frame itself. */
 export interface FrameIssue {
@@ -154,7 +161,8 @@ export function encodeFrame(frame: FrameInput): string {
 	if (!isPlainObject(input)) throw errors.invalidArgument('frame', 'a frame object', input);
 	const type = input['type'];
 	if (!isFrameType(type)) throw errors.invalidArgument('frame.type', `one of ${frameTypes.join(', ')}`, type);
-	const result = parseAs(type, input);
+	// Written strictly: a key Claude Code's schema would strip is a caller's mistake, not something to send.
+	const result = type === 'permission_response' ? StrictPermissionResponseFrame.safeParse(input) : parseAs(type, input);
 	if (!result.success) throw issueError(type, input, result.error.issues[0] as ZodIssueLike);
 	return JSON.stringify(result.data);
 }

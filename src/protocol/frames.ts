@@ -3,7 +3,7 @@ Schemas for the structured frames Claude Code 2.1.330 carries as compact JSON in
 
 Frames are loose objects: unknown keys are accepted and kept, because peers add fields between versions and a
 reader that rejected them would strand the sender. `permission_response` is the exception: Claude Code validates it
-with a strict union and drops anything else, so a frame this library writes must never carry extra keys.
+with a union that strips unknown keys, so it is read that way here (extra keys dropped) and written strictly.
 Field names mix snake_case (the permission pair) and camelCase (everything else) exactly as on the wire.
 */
 
@@ -14,7 +14,13 @@ import {
 	SandboxPermissionRequestFrame,
 	SandboxPermissionResponseFrame,
 } from './permission-frames.js';
-import { PermissionBehavior, PermissionMode, PermissionRuleValue, PermissionUpdateDestination } from './permissions.js';
+import {
+	PermissionBehavior,
+	PermissionMode,
+	PermissionRuleValue,
+	PermissionUpdateDestination,
+	WirePermissionMode,
+} from './permissions.js';
 
 export * from './permission-frames.js';
 export * from './permissions.js';
@@ -103,7 +109,7 @@ export const PlanApprovalResponseFrame = z.looseObject({
 	approved: z.boolean(),
 	feedback: z.string().optional(),
 	timestamp,
-	permissionMode: PermissionMode.optional(),
+	permissionMode: WirePermissionMode.optional(),
 	planDigest: z.string().optional(),
 });
 /** Lead → teammate: the verdict on a plan. */

@@ -10,6 +10,14 @@ export const PermissionMode = z.enum(['default', 'acceptEdits', 'bypassPermissio
 /** A session permission mode, as the Agent SDK and Claude Code name them. */
 export type PermissionMode = z.infer<typeof PermissionMode>;
 
+/**
+A permission mode as read from a frame: Claude Code 2.1.330 reads "manual" as "default" (in a plan approval's
+`permissionMode` and in `setMode` updates), so it parses here as "default" instead of failing the frame.
+*/
+export const WirePermissionMode = z
+	.enum([...PermissionMode.options, 'manual'])
+	.transform((mode): PermissionMode => (mode === 'manual' ? 'default' : mode));
+
 /** Where a permission update is stored. `session` updates are never persisted. */
 export const PermissionUpdateDestination = z.enum([
 	'userSettings',
@@ -40,7 +48,7 @@ const rulesUpdate = z.looseObject({
 
 const setModeUpdate = z.looseObject({
 	type: z.literal('setMode'),
-	mode: PermissionMode,
+	mode: WirePermissionMode,
 	destination: PermissionUpdateDestination,
 });
 

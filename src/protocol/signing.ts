@@ -10,9 +10,12 @@ import { randomUUID, sign, verify } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { errors } from '../errors.js';
 import type { InboxEntry, OutgoingEntry } from '../inbox/entry.js';
+import { normalizeSenderName } from '../team/name-fold.js';
+import { sanitizePathComponent } from '../team/paths.js';
 import { frameTypeOf } from './frame-codec.js';
 import { assertLeadPrivateKey, fromCanonicalBase64Url, parseVerifyKey, toBase64Url } from './verify-key.js';
 
+export { normalizeSenderName } from '../team/name-fold.js';
 export type { LeadKeyPair, VerifyKey } from './verify-key.js';
 export { createLeadKeyPair, parseVerifyKey, verifyKeyFor } from './verify-key.js';
 
@@ -20,7 +23,11 @@ export { createLeadKeyPair, parseVerifyKey, verifyKeyFor } from './verify-key.js
 export const LEAD_SIGNATURE_CONTEXT = 'claude-team-lead-entry-v1';
 /** Sender names Claude Code signs and treats as the lead. */
 export const leadSenderNames: ReadonlySet<string> = new Set(['team-lead', 'user', 'system']);
-/** Entries timestamped this long before process start still verify, if the process started this close to the key. */
+/**
+Entries timestamped this long before process start still verify, if the process started at most this long after
+the key was made (never when it started before: a key dated after the process could not have been on its command
+line at launch).
+*/
 export const LEAD_KEY_GRACE_MS = 120_000;
 
 /** The fields a lead signature covers. `type`, `read`, `msgV` and the recipient are not covered. */
@@ -88,59 +95,39 @@ export function withLeadSignature(
 	return { ...fixed, lead_sig: signLeadEntry(fixed, privateKey) };
 }
 
-/*
-Confusables fold: Cyrillic, Greek and a few Latin letters that render like ASCII letters, plus the ASCII
-look-alikes I, 1, | (for l) and 0 (for o). It is a small hand-picked table, not Unicode's confusables.txt: it misses
-other scripts (Armenian, Cherokee, ...) and symbol look-alikes. That is acceptable because its only use is to decide
-whether a sender is posing as one of three lead names, none of which contains an "i"; over-folding can only turn an
-unverified entry that already looks like a lead into "forged".
+/**
+Signs an entry for one recipient: `(entry, recipient) => signed entry`, keeping its `msg_id`. The recipient is the
+inbox (teammate name) the entry goes to, so each pane teammate can have its own key, as Claude Code keys them.
 */
-const confusableGroups: Record<string, string> = {
-	a: '\u0430\u0410\u03b1\u0391\u0251',
-	b: '\u0412\u0392\u042c\u044c',
-	c: '\u0441\u0421\u03f2\u03f9',
-	d: '\u0501\u0500',
-	e: '\u0435\u0415\u0395\u04bd',
-	g: '\u0261\u050d',
-	h: '\u04bb\u041d\u0397',
-	i: '\u0456\u03b9\u0131\u0269',
-	j: '\u0458\u0408\u03f3\u037f',
-	k: '\u043a\u041a\u03ba\u039a',
-	l: 'I1|\u04cf\u04c0\u0399\u0406',
-	m: '\u043c\u041c\u039c',
-	n: '\u039d',
-	o: '0\u043e\u041e\u03bf\u039f',
-	p: '\u0440\u0420\u03c1\u03a1',
-	q: '\u051b\u051a',
-	s: '\u0455\u0405',
-	t: '\u0422\u03a4\u03c4',
-	u: '\u03c5',
-	v: '\u03bd\u0475\u0474',
-	w: '\u051d\u051c',
-	x: '\u0445\u0425\u03c7\u03a7',
-	y: '\u0443\u0423\u03a5\u04af\u04ae',
-	z: '\u0396',
-};
-const confusables = new Map<string, string>(
-	Object.entries(confusableGroups).flatMap(([latin, lookalikes]) => [...lookalikes].map((c) => [c, latin] as const)),
-);
+export type LeadEntrySigner = (entry: OutgoingEntry, recipient: string) => OutgoingEntry;
 
 /**
-Folds a sender name for the "poses as the lead" check: NFKC; strip combining marks and invisible (default-ignorable)
-characters; fold confusables; lowercase; Unicode dashes to "-"; trim; whitespace runs to "-". For example
-"Team\u2013Lead " and "team-l\u0435ad" (Cyrillic e) both become "team-lead".
+A signer that signs with each recipient's own key, as Claude Code 2.1.330 does (one Ed25519 pair per pane teammate,
+looked up by its inbox, case-insensitively). An entry for a recipient without a key, or not from exactly a lead name,
+goes out unsigned, as Claude Code writes to unkeyed (in-process) teammates. A signed entry copied into another keyed
+teammate's inbox does not verify there.
+@example
+```
+const keys = new Map([['ann', createLeadKeyPair()], ['bob', createLeadKeyPair()]]);
+const signer = keyPerRecipient((name) => keys.get(name)?.privateKey);
+new Leader(team, { signer }); // start ann with --lead-verify-key keys.get('ann').verifyKey
+```
 */
-export function normalizeSenderName(name: string): string {
-	const bare = name
-		.normalize('NFKC')
-		.normalize('NFD')
-		.replace(/[\p{M}\p{Default_Ignorable_Code_Point}]/gu, '');
-	const folded = Array.from(bare, (c) => confusables.get(c) ?? c).join('');
-	return folded
-		.toLowerCase()
-		.replace(/[\p{Pd}\u2212\u2043\u02d7]/gu, '-')
-		.trim()
-		.replace(/\s+/gu, '-');
+export function keyPerRecipient(
+	keys: ReadonlyMap<string, KeyObject> | ((recipient: string) => KeyObject | undefined),
+): LeadEntrySigner {
+	let lookup: (recipient: string) => KeyObject | undefined;
+	if (typeof keys === 'function') lookup = keys;
+	else {
+		// The inbox file names a recipient, and Claude Code keys by that path lower-cased.
+		const inboxKey = (name: string) => sanitizePathComponent(name).toLowerCase();
+		const byInbox = new Map([...keys].map(([name, key]) => [inboxKey(name), key] as const));
+		lookup = (recipient) => byInbox.get(inboxKey(recipient));
+	}
+	return (entry, recipient) => {
+		const key = lookup(recipient);
+		return key !== undefined && leadSenderNames.has(entry.from) ? withLeadSignature(entry, key) : entry;
+	};
 }
 
 /** Whether `from` is, or poses as, a lead name after `normalizeSenderName`. */
@@ -183,7 +170,9 @@ export class LeadVerifier {
 		this.issuedAtMs = issuedAtMs;
 		this.#publicKey = publicKey;
 		this.#maxSpent = maxSpent;
-		const freshKey = Math.abs(processStartMs - issuedAtMs) <= LEAD_KEY_GRACE_MS;
+		// One way only, as Claude Code: the process started after the key was made, and within the grace.
+		const sinceKeyMs = processStartMs - issuedAtMs;
+		const freshKey = sinceKeyMs >= 0 && sinceKeyMs <= LEAD_KEY_GRACE_MS;
 		this.thresholdMs = freshKey ? processStartMs - LEAD_KEY_GRACE_MS : processStartMs;
 	}
 

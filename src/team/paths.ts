@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { errors } from '../errors.js';
+import { normalizeSenderName, spellingOf } from './name-fold.js';
 
 /** Claude Code's lead name, used when the roster names no leader. */
 export const LEAD_NAME = 'team-lead';
@@ -66,10 +67,27 @@ export function assertCreatableMemberName(
 	options: { allowLead?: boolean } = {},
 ): asserts name is string {
 	assertAddressableName('member', name);
-	if (!strictMemberName.test(name)) throw errors.invalidName('member', name, 'it has characters outside [A-Za-z0-9_-]');
-	const lower = name.toLowerCase();
-	if (reservedNames.has(lower) && !(options.allowLead && lower === LEAD_NAME)) {
-		throw errors.invalidName('member', name, 'it is reserved by Claude Code (main, team-lead, user, system)');
+	const reserved = reservedSpelling(name);
+	if (reserved !== undefined && !(options.allowLead && name.toLowerCase() === LEAD_NAME)) {
+		throw errors.invalidName(
+			'member',
+			name,
+			`it spells "${reserved}", a name reserved by Claude Code (main, team-lead, user, system)`,
+		);
 	}
-	if (sessionIdShape.test(name)) throw errors.invalidName('member', name, 'it is shaped like a session id');
+	const spelled = spellingOf(name);
+	if (sessionIdShape.test(spelled)) throw errors.invalidName('member', name, 'it is shaped like a session id');
+	if (spelled.includes('@')) throw errors.invalidName('member', name, 'it is shaped like an agent id (name@team)');
+	// Judged after the reserved spellings, so a look-alike of a reserved name is named as such.
+	if (!strictMemberName.test(name)) throw errors.invalidName('member', name, 'it has characters outside [A-Za-z0-9_-]');
+}
+
+/**
+The reserved name `name` spells, judged as Claude Code 2.1.330 does "in any spelling": case, Unicode dashes,
+surrounding and inner whitespace, invisible characters and look-alike letters (`team-1ead`, Cyrillic `е`) are
+folded first. `undefined` when it spells none.
+*/
+export function reservedSpelling(name: string): string | undefined {
+	for (const form of [spellingOf(name), normalizeSenderName(name)]) if (reservedNames.has(form)) return form;
+	return undefined;
 }

@@ -16,6 +16,14 @@ import {
 	validMembers,
 } from './config.js';
 import {
+	claimForThisProcess,
+	hostOfSpace,
+	judgeProcess,
+	type ProcessClaim,
+	type ProcessState,
+	parseProcessClaim,
+} from './lead-process.js';
+import {
 	assertAddressableName,
 	assertCreatableMemberName,
 	assertCreatableTeamName,
@@ -57,6 +65,19 @@ export interface CreateTeamOptions extends TeamOptions {
 	members?: MemberInput[];
 }
 
+/** Options of {@link Team.claimLead}. */
+export interface ClaimLeadOptions extends OperationOptions {
+	/** Take the claim even from a live holder (a person who knows better). @default false */
+	takeover?: boolean;
+}
+
+/** A lead claim made by {@link Team.claimLead}, and the claim it replaced (if any). */
+export interface LeadClaim {
+	claim: ProcessClaim;
+	/** The `leadProcess` found and replaced, with what could be said about its process. */
+	replaced?: { previous: unknown; state: ProcessState };
+}
+
 /** A Claude Code agent team: `<root>/<team>/config.json` and `<root>/<team>/inboxes/<agent>.json`. */
 export class Team {
 	readonly name: string;
@@ -71,6 +92,8 @@ export class Team {
 	#inboxDirectoryReady: Promise<string> | undefined;
 	readonly #config = new ConfigCache();
 	readonly #members = new WeakMap<TeamConfig, TeamMember[]>();
+	/** One Inbox per name, so listeners of its events see what every user of the team does with it. */
+	readonly #inboxes = new Map<string, Inbox>();
 
 	private constructor(name: string, options: TeamOptions) {
 		this.name = name;
@@ -147,6 +170,47 @@ export class Team {
 		return leaderNameOf(await this.readConfig());
 	}
 
+	/** The recorded lead process (`leadProcess` of `config.json`), if a well-formed one is there. */
+	async leadProcess(): Promise<ProcessClaim | undefined> {
+		return parseProcessClaim((await this.readConfig()).leadProcess);
+	}
+
+	/**
+	Claim the team's lead for this process, as Claude Code records it (`leadProcess`), under the config lock. A dead or
+	unjudgeable claim (another host, malformed) is replaced and reported in `replaced`.
+	@throws {MailboxError} `LEAD_ACTIVE` when a live process holds it (unless `takeover`).
+	*/
+	async claimLead(options: ClaimLeadOptions = {}): Promise<LeadClaim> {
+		return this.#withConfigLock(options, async (assertHeld) => {
+			const config = assertConfig(await readConfigFile(this.configPath), this.configPath, this.name);
+			const result: LeadClaim = { claim: claimForThisProcess() };
+			if (config.leadProcess !== undefined) {
+				const previous = parseProcessClaim(config.leadProcess);
+				const state = judgeProcess(previous);
+				if (state === 'alive' && previous && !options.takeover) {
+					throw errors.leadActive(this.name, previous.pid, hostOfSpace(previous.pidSpace), this.configPath);
+				}
+				result.replaced = { previous: config.leadProcess, state };
+			}
+			config.leadProcess = result.claim;
+			await this.#write(config, assertHeld);
+			return result;
+		});
+	}
+
+	/** Remove `claim` from `config.json` if it is still the recorded one. Resolves `false` when someone took it over. */
+	async releaseLead(claim: ProcessClaim, options: OperationOptions = {}): Promise<boolean> {
+		return this.#withConfigLock(options, async (assertHeld) => {
+			const read = await readConfigFile(this.configPath);
+			if (!read.ok) return false; // the folder went (a Claude Code lead removes it on exit): nothing to release
+			const recorded = parseProcessClaim(read.config.leadProcess);
+			if (recorded?.pid !== claim.pid || recorded.claimedAt !== claim.claimedAt) return false;
+			delete read.config.leadProcess;
+			await this.#write(read.config, assertHeld);
+			return true;
+		});
+	}
+
 	/** The agent id of `name` in this team: `<name>@<team>`. */
 	agentId(name: string): string {
 		return formatAgentId(name, this.name);
@@ -183,11 +247,19 @@ export class Team {
 		});
 	}
 
-	/** The inbox of `name` (any name Claude Code could address; sanitised exactly as Claude Code does). */
+	/**
+	The inbox of `name` (any name Claude Code could address; sanitised exactly as Claude Code does). The same object for
+	the same name, so its `quarantine` / `invalid` listeners hear about every read through this team.
+	*/
 	inbox(name: string): Inbox {
-		assertAddressableName('inbox', name);
-		const file = path.join(this.inboxDirectory, `${sanitizePathComponent(name)}.json`);
-		return new Inbox(file, { ...this.#options, name, prepare: () => this.#ensureInboxDirectory() });
+		let inbox = this.#inboxes.get(name);
+		if (!inbox) {
+			assertAddressableName('inbox', name);
+			const file = path.join(this.inboxDirectory, `${sanitizePathComponent(name)}.json`);
+			inbox = new Inbox(file, { ...this.#options, name, prepare: () => this.#ensureInboxDirectory() });
+			this.#inboxes.set(name, inbox);
+		}
+		return inbox;
 	}
 
 	#addTo(config: TeamConfig, input: MemberInput, now: number): TeamMember {

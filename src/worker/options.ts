@@ -24,6 +24,17 @@ export interface WorkerOptions {
 	polling?: boolean;
 	/** Poll period when polling, in ms. @default 100 */
 	pollIntervalMs?: number;
+	/**
+	Send and wait even when the roster's recorded lead process is gone (a supervisor restarts the lead). Without it, such
+	a request ends at once as a denial with reason `no-lead`. @default false
+	*/
+	waitForLead?: boolean;
+	/**
+	Other processes ask under this name at the same time (one `hook` process per tool call): an answer to a request
+	this worker never made is left in the inbox for its owner, unless it has lain there unclaimed for over a minute.
+	@default false
+	*/
+	sharedInbox?: boolean;
 }
 
 /** Per-call wait options. */

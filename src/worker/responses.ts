@@ -24,7 +24,8 @@ export interface LeadEntryVerifier {
 }
 
 /** Why a request ended without an allow. */
-export type DenyReason = 'denied' | 'timeout' | 'aborted' | 'unverified' | 'send-failed' | 'closed';
+/** Why a request ended denied: the lead said no, or it never answered (`no-lead`: its recorded process is gone). */
+export type DenyReason = 'denied' | 'timeout' | 'aborted' | 'unverified' | 'send-failed' | 'closed' | 'no-lead';
 
 /** The answer to `requestPermission`, in the shape of the Agent SDK's `PermissionResult` plus provenance. */
 export type PermissionOutcome =

@@ -64,9 +64,19 @@ export class Waits {
 		return judgeEntry(entry, { leaderName, pending: this.#pending, settled: this.#settled, verifier });
 	}
 
+	/** How many asks are waiting. */
+	get size(): number {
+		return this.#pending.size;
+	}
+
 	/** End every waiting ask as `closed`. */
 	closeAll(): void {
-		for (const pending of [...this.#pending.values()]) unansweredOutcome(pending, 'closed', outcomeMessages.closed());
+		this.endAll('closed', outcomeMessages.closed());
+	}
+
+	/** End every waiting ask unanswered, with `reason` and `message`. */
+	endAll(reason: Parameters<typeof unansweredOutcome>[1], message: string): void {
+		for (const pending of [...this.#pending.values()]) unansweredOutcome(pending, reason, message);
 	}
 
 	#remember(requestId: string): void {

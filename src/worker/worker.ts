@@ -8,7 +8,7 @@ Answer entries are acked once handled; everything else is left in the inbox for 
 
 import { EventEmitter } from 'node:events';
 import { ackBatcher, Channel } from '../async-queue.js';
-import { errors, isMailboxError } from '../errors.js';
+import { errors, isMailboxError, outcomeMessages } from '../errors.js';
 import type { InboxEntry } from '../inbox/entry.js';
 import type { OperationOptions } from '../inbox/options.js';
 import type { InboxWatcher } from '../inbox/watch.js';
@@ -24,6 +24,8 @@ import {
 } from '../protocol/frame-builders.js';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import type { FrameInput } from '../protocol/frames.js';
+import { leaderNameOf } from '../team/config.js';
+import { judgeProcess, parseProcessClaim } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
 import {
@@ -32,10 +34,16 @@ import {
 	type PermissionOutcome,
 	type PlanOutcome,
 	refuseLeadCommand,
+	unansweredOutcome,
 } from './responses.js';
 import { Waits } from './waits.js';
 
 export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
+
+/** How often waiting asks look at the recorded lead process, in ms. */
+const LEAD_CHECK_MS = 2_000;
+/** How long an unknown answer in a shared inbox is left for the process that asked (see `sharedInbox`). */
+const SHARED_ANSWER_CLAIM_MS = 60_000;
 
 /** A teammate asking its lead for permission (see the module notes). */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -51,6 +59,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	);
 	#leaderName: string | undefined;
 	#color: string | undefined;
+	#leadCheck: NodeJS.Timeout | undefined;
 	#watcher: InboxWatcher | undefined;
 	#loop: Promise<void> | undefined;
 	#started: Promise<void> | undefined;
@@ -168,6 +177,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		register: (settle: (outcome: T) => void) => PendingAnswer,
 	): Promise<T> {
 		await this.#start();
+		const gone = await this.#leadGone();
+		// Nobody would read it: answer at once rather than after the whole timeout.
+		if (gone !== undefined) return new Promise<T>((resolve) => unansweredOutcome(register(resolve), 'no-lead', gone));
+		this.#watchLead();
 		return this.#waits.wait({
 			register,
 			send: (signal) => this.#send(frame, { signal }),
@@ -175,6 +188,38 @@ export class Worker extends EventEmitter<WorkerEvents> {
 			timeoutMs: options.timeoutMs ?? (this.#options.timeoutMs as number),
 			signal: options.signal,
 		});
+	}
+
+	/** While asks wait, look at the recorded lead now and then: one that dies meanwhile ends them as `no-lead`. */
+	#watchLead(): void {
+		if (this.#leadCheck || this.#options.waitForLead) return;
+		this.#leadCheck = setInterval(() => {
+			if (this.#waits.size === 0 || this.#closed) {
+				clearInterval(this.#leadCheck);
+				this.#leadCheck = undefined;
+				return;
+			}
+			void this.#leadGone().then((gone) => gone !== undefined && this.#waits.endAll('no-lead', gone));
+		}, LEAD_CHECK_MS);
+		this.#leadCheck.unref();
+	}
+
+	/**
+	Why the lead cannot answer, when the roster's recorded lead process is provably gone (same host, process dead);
+	`undefined` otherwise (no record, alive, or not judgeable from here: the request is sent and waits).
+	*/
+	async #leadGone(): Promise<string | undefined> {
+		const leader = this.#leaderName as string;
+		if (this.#options.waitForLead) return undefined;
+		try {
+			const config = await this.team.readConfig();
+			// A lead of our own choosing: the roster's record says nothing about it.
+			if (this.#options.leaderName !== undefined && this.#options.leaderName !== leaderNameOf(config)) return undefined;
+			const lead = parseProcessClaim(config.leadProcess);
+			return lead && judgeProcess(lead) === 'dead' ? outcomeMessages.noLead(leader, lead.pid) : undefined;
+		} catch {
+			return undefined; // an unreadable roster proves nothing: the request is sent and waits
+		}
 	}
 
 	async #send(frame: FrameInput, options: OperationOptions): Promise<string> {
@@ -188,7 +233,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		this.#started ??= (async () => {
 			this.#leaderName = this.#options.leaderName ?? (await this.team.leaderName());
 			this.#color = this.#options.color ?? (await this.team.members()).find((m) => m.name === this.name)?.color;
-			const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
+			const watcher = this.team
+				.inbox(this.name)
+				.watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
 			this.#watcher = watcher;
 			await watcher.ready();
 			this.#loop = (async () => {
@@ -208,6 +255,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	#route(entry: InboxEntry): void {
 		const leader = this.#leaderName as string;
 		const verdict = this.#waits.judge(entry, leader, this.#options.verifier);
+		if (verdict.kind === 'reject' && verdict.reason === 'unknown-request' && this.#ownedByAnother(entry)) return;
 		const refused = verdict.kind === 'message' ? refuseLeadCommand(entry, leader, this.#options.verifier) : undefined;
 		if (verdict.kind === 'message' && !refused) {
 			this.#messages.publish(entry);
@@ -218,6 +266,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		if (!rejection) return;
 		const { reason, detail, requestId } = rejection;
 		this.emit('rejected', { reason, entry, detail, ...(requestId === undefined ? {} : { requestId }) });
+	}
+
+	/** In a shared inbox, whether an answer is another live process's to take (its owner acks it within ms). */
+	#ownedByAnother(entry: InboxEntry): boolean {
+		if (this.#options.sharedInbox !== true) return false;
+		// An unreadable timestamp counts as unclaimed (NaN compares false).
+		return Date.now() - Date.parse(entry.timestamp) <= SHARED_ANSWER_CLAIM_MS;
 	}
 
 	#fail(error: unknown): void {
@@ -234,6 +289,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	async close(): Promise<void> {
 		if (this.#closed) return;
 		this.#closed = true;
+		clearInterval(this.#leadCheck);
 		this.#waits.closeAll();
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();

@@ -1,12 +1,12 @@
 /**
-Decisions as they are logged, whichever process made them. A running Leader reports its own answers, but not those
-given from another shell (`approve` / `deny`); both append one line per answer to the team's audit log, so following
-that file shows the lead every answer. Only lines appended after `start()` are reported.
+Decisions as they are logged, whichever process made them. A Leader knows its own answers, but not those given from
+another process (a CLI's `approve` / `deny`, `Leader.answer`); every answer appends one line to the team's audit log,
+so a Leader follows that file to report every answer as `decided`. Only lines appended after `start()` are reported.
 */
 
-import { type FSWatcher, watch } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { open, stat, watch } from '../fs/fs-seam.js';
 import { type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import type { Team } from '../team/team.js';
 

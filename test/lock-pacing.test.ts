@@ -1,0 +1,59 @@
+/**
+Lock retry pacing in a mixed team. Claude Code 2.1.330 retries its inbox lock 10 times, 5 ms doubling to 100 ms (about
+655 ms), then drops the message; the bench's Claude Code-style writer must keep that schedule, and ours must never
+retry sooner than it would (bench section "mixed team" measures the effect).
+*/
+
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import retry from 'retry';
+import { describe, expect, it } from 'vitest';
+import { baselineLockOptions } from '../bench/baseline-writer.js';
+import { acquireLock, contendedRetryDelayMs } from '../src/fs/lock.js';
+import { tempDir } from './helpers/temp.js';
+
+/** Claude Code 2.1.330's retry delays (reference, section 1: "Retry delays"). */
+const claudeCodeDelaysMs = [5, 10, 20, 40, 80, 100, 100, 100, 100, 100];
+
+describe('lock retry pacing', () => {
+	it("the bench's Claude Code-style writer retries exactly as 2.1.330 does (10 retries, 5..100 ms, 655 ms)", () => {
+		const { retries } = baselineLockOptions('/x/team-lead.json');
+		// proper-lockfile hands `retries` to the retry package: these are the waits it schedules.
+		const delays = retry.timeouts(retries);
+		expect(delays).toEqual(claudeCodeDelaysMs);
+		expect(delays.reduce((sum, ms) => sum + ms, 0)).toBe(655);
+	});
+
+	it('ours never retry sooner than a Claude Code writer at the same attempt, and keep to its 100 ms ceiling', () => {
+		for (let attempt = 1; attempt <= 30; attempt++) {
+			const peerMs = claudeCodeDelaysMs[Math.min(attempt, 10) - 1] as number;
+			for (let sample = 0; sample < 50; sample++) {
+				const ms = contendedRetryDelayMs(attempt);
+				expect(ms).toBeGreaterThanOrEqual(peerMs);
+				expect(ms).toBeLessThan(peerMs * 1.25);
+			}
+		}
+	});
+
+	it('acquireLock waits on that schedule: a lock held for 150 ms is retried at most 5 times', async () => {
+		const file = path.join(tempDir(), 'team-lead.json');
+		writeFileSync(file, '[]');
+		const release = await lockfile.lock(file, { lockfilePath: `${file}.lock`, realpath: false });
+		let attempts = 0;
+		const waiting = acquireLock(file, `${file}.lock`, {
+			deadline: Date.now() + 5_000,
+			shouldContinue: () => {
+				attempts++;
+				return true;
+			},
+		});
+		await new Promise((resolve) => setTimeout(resolve, 150));
+		await release();
+		const held = await waiting;
+		await held.release();
+		// 5 + 10 + 20 + 40 + 80 = 155 ms: at most 5 retries fit in 150 ms (the old 1..25 ms pacing made about 12).
+		expect(attempts).toBeLessThanOrEqual(6);
+		expect(attempts).toBeGreaterThanOrEqual(2);
+	});
+});
