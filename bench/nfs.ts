@@ -1,5 +1,5 @@
 /**
-Section 8: teams across machines, on a real network file system. One directory served by a private OpenSSH server on
+Section 14: teams across machines, on a real network file system. One directory served by a private OpenSSH server on
 127.0.0.1 and mounted twice through sshfs with default caching (test/helpers/sshfs.ts); each mount stands for one
 machine. Every process finds the network file system itself (statfs) and polls the inbox content.
 - Round trip: a Leader on mount A, a Worker on mount B, at each polling interval (goal: p50 ≤ 1.5 × interval + 10 ms).
@@ -104,7 +104,7 @@ async function idleLeader(pair: SshfsPair, label: string, entries: number, windo
 }
 
 export async function networkFileSystem(ctx: BenchContext): Promise<SectionResult> {
-	const title = '8. Teams across machines (sshfs)';
+	const title = '14. Teams across machines (sshfs)';
 	const unavailable = sshfsUnavailable();
 	if (unavailable) {
 		if (process.env.CI === 'true') ctx.fail(`network file system section: ${unavailable}`);
