@@ -63,7 +63,7 @@ describe.skipIf(skip)('the inbox lock across two sshfs mounts, clocks 5 minutes 
 		const [aheadReport, behindReport, check] = await Promise.all([ahead.go(60_000), behind.go(90_000), holding]);
 
 		// The live lock: kept for the whole 30 s wait, the contender refused with a timeout, nothing written.
-		expect(check).toMatchObject({ compromised: false });
+		expect(check, JSON.stringify(check)).toMatchObject({ compromised: false });
 		expect(aheadReport.sent).toEqual([]);
 		expect(aheadReport.failed.map((item) => item.code)).toEqual(['LOCK_TIMEOUT']);
 		expect(existsSync(live.server) ? inboxEntries(live.server) : []).toEqual([]);

@@ -294,45 +294,23 @@ the refresh of locks held keeps running), and the mtime proper-lockfile judges a
 derived from this process's observations (see `judgeLocksByObservation`).
 */
 function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
+	// The holder's own calls are the local ones (measured: with asynchronous ones a holder on sshfs saw its lock as
+	// compromised within seconds); only the judging of someone else's lock differs.
+	const local = newLockCalls();
 	return {
-		mkdir(directory: string, done: Done) {
-			fs.mkdir(directory, (error) => {
-				const state = holders.get(directory);
-				if (!error && state) state.acquired = true;
-				done(error);
-			});
-		},
+		...local,
 		stat(target: string, done: Done<Stats>) {
+			const state = holders.get(target);
+			if (!state || state.acquired) return local.stat(target, done);
 			fs.stat(target, (error, stats) => {
 				if (error) return done(error);
-				const state = holders.get(target);
-				if (state?.acquired && !state.stamp) state.stamp = stampOf(stats);
-				if (!state || state.acquired) return done(null, stats);
 				// Someone else's lock being judged: stale (to proper-lockfile's `mtime < now - stale`) only once observed
 				// unchanged for the whole window.
 				const stale = observedStale(target, stats, staleMs, attributeCacheMs);
 				const judged = Object.create(stats) as Stats;
-				judged.mtime = new Date(stale ? 0 : Date.now());
+				judged.mtime = new Date(stale ? 0 : Date.now() + 60_000);
 				done(null, judged);
 			});
-		},
-		utimes(target: string, atime: Date, mtime: Date, done: Done) {
-			fs.utimes(target, atime, mtime, (error) => {
-				const state = holders.get(target);
-				if (error || !state) return done(error);
-				fs.stat(target, (statError, stats) => {
-					if (!statError) state.stamp = stampOf(stats);
-					done(null);
-				});
-			});
-		},
-		rmdir(directory: string, done: Done) {
-			if (holders.get(directory)?.lost) return done(null);
-			fs.rmdir(directory, done);
-		},
-		rmdirSync: removeOwn,
-		realpath(target: string, done: Done<string>) {
-			fs.realpath(target, done);
 		},
 	};
 }
