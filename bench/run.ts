@@ -5,7 +5,7 @@
 file system mode (polling); 6. send → watcher latency; 7. a watching lead while teammates exchange messages;
 8. the Claude Code hook per tool call; 9. the approval page; 10. a lead with a long history; 11. the cold send path;
 12. `decide` in code against the policy; 13. a mixed team (Claude Code-style writers with and without ours);
-14. CLI start-up against bare Node.
+14. CLI start-up against bare Node; 15. teams across machines (two sshfs mounts).
 Prints Markdown; a full run also writes bench/RESULTS.md. Exits 1 if any run of ours lost, failed, duplicated or
 refused anything.
 
@@ -33,6 +33,7 @@ import { leaderIdle } from './leader-idle.js';
 import { describeMachine, machineLines } from './machine.js';
 import { mixedTeam } from './mixed-team.js';
 import { neighbourTraffic } from './neighbour-traffic.js';
+import { networkFileSystem } from './nfs.js';
 import { Pool } from './pool.js';
 import {
 	type Goal,
@@ -81,6 +82,7 @@ const plan: [number, (bench: BenchContext) => Promise<SectionResult>][] = [
 	[12, deciderRoundTrips],
 	[13, mixedTeam],
 	[14, startup],
+	[15, networkFileSystem],
 ];
 
 const began = performance.now();

@@ -5,11 +5,12 @@ follow a link and never write outside the team's directories.
 */
 
 import { errors } from '../errors.js';
+import { fileSystemOf } from '../fs/fs-type.js';
 import { assertAddressableName, resolveTeamsRoot } from '../team/paths.js';
 import { type CheckSettings, Findings } from './checks.js';
 import { applyRepairs } from './fixes.js';
 import { checkTeam, teamPaths } from './layout.js';
-import type { DoctorFix, DoctorReport } from './report.js';
+import type { DoctorFileSystem, DoctorFix, DoctorReport } from './report.js';
 
 export interface DoctorOptions {
 	/** Teams root. @default `$CLAUDE_CONFIG_DIR/teams`, else `~/.claude/teams` */
@@ -56,6 +57,14 @@ export async function diagnoseTeam(name: string, options: DoctorOptions = {}): P
 		return findings.found;
 	};
 	const found = await scan();
+	const where = await fileSystemOf(paths.inboxDirectory);
+	const fileSystem: DoctorFileSystem = {
+		type: where.type,
+		network: where.network,
+		watch: where.network ? 'polling' : 'notifications',
+		lockStaleAfterMs: settings.staleMs + where.attributeCacheMs,
+		lockJudging: where.network ? 'observed' : 'clock',
+	};
 	const problems = found.map((finding) => finding.problem);
 	let fixes: DoctorFix[] = [];
 	let remaining = problems;
@@ -71,6 +80,7 @@ export async function diagnoseTeam(name: string, options: DoctorOptions = {}): P
 		problems,
 		fixes,
 		remaining,
+		fileSystem,
 		ok: !remaining.some((problem) => problem.severity === 'error'),
 	};
 }

@@ -40,8 +40,24 @@ export interface DoctorReport {
 	fixes: DoctorFix[];
 	/** What a second check found after the repairs; the same as `problems` without `fix`. */
 	remaining: DoctorProblem[];
+	/** The inbox directory's file system, and how this library watches and locks there. */
+	fileSystem: DoctorFileSystem;
 	/** No error remains (warnings and info do not count). */
 	ok: boolean;
+}
+
+/** The file system the inboxes live on, and the mode chosen for it. */
+export interface DoctorFileSystem {
+	/** `ext4`, `tmpfs`, `nfs4`, `fuse.sshfs`, …, as the kernel names it. */
+	type: string;
+	/** Shared over a network (or possibly, as any FUSE file system). */
+	network: boolean;
+	/** How watchers (Leader, Worker, `inbox.watch()`) learn of new entries by default. */
+	watch: 'notifications' | 'polling';
+	/** How long a lock's mtime must stay unchanged before it is taken over, in ms (locally: its age by the clock). */
+	lockStaleAfterMs: number;
+	/** `clock`: the mtime's age by this machine's clock; `observed`: unchanged for that long as seen from here. */
+	lockJudging: 'clock' | 'observed';
 }
 
 function fix(code: DoctorFixCode, problem: DoctorProblemCode, path: string, message: string): DoctorFix {
@@ -90,8 +106,14 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 
 /** The report as text for a terminal: one line per problem and repair, then a verdict. */
 export function formatDoctorReport(report: DoctorReport): string {
+	const { fileSystem } = report;
 	const lines = [
 		`Team ${quote(report.team)}: config in ${report.configDirectory}, inboxes in ${report.inboxDirectory}`,
+		`File system: ${fileSystem.type} (${fileSystem.network ? 'network' : 'local'}); watchers use ${
+			fileSystem.watch === 'polling' ? 'polling of the inbox content' : 'OS notifications'
+		}; a lock is stale after ${fileSystem.lockStaleAfterMs} ms ${
+			fileSystem.lockJudging === 'observed' ? 'of unchanged mtime as seen from here' : 'by its mtime'
+		}`,
 	];
 	const problemLine = (item: DoctorProblem) => `  ${item.severity.padEnd(7)} ${item.code}: ${item.message}`;
 	lines.push(...report.problems.map(problemLine));

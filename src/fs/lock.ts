@@ -1,9 +1,11 @@
 import type { Stats } from 'node:fs';
+import * as fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
 import { existsSync, lockFileSystem, statSync } from './fs-seam.js';
+import { fileSystemOf } from './fs-type.js';
 
 export interface LockOptions {
 	/**
@@ -73,12 +75,19 @@ looks free or stale (it then does the real mkdir, stale takeover and refresh). S
 tiny local calls (stat, mkdir, rmdir), cheaper than the thread-pool round trips of their async forms.
 */
 export async function tryAcquireLock(file: string, lockPath: string, staleMs = 10_000): Promise<HeldLock | undefined> {
-	try {
-		// Usually absent: asked not to throw, as an exception per send costs more than the call.
-		const held = statSync(lockPath, { throwIfNoEntry: false });
-		if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
-	} catch {
-		// Unreadable: let proper-lockfile decide.
+	const directory = path.dirname(lockPath);
+	const known = observedDirectories.get(directory);
+	const observing = known === undefined ? await observingOf(directory) : (known ?? undefined);
+	// Locally one stat answers "busy" for the common contended case. On a network file system a stat can be seconds
+	// old (a released lock still looks held), so only the server's answer to mkdir (via proper-lockfile) counts.
+	if (observing === undefined) {
+		try {
+			// Usually absent: asked not to throw, as an exception per send costs more than the call.
+			const held = statSync(lockPath, { throwIfNoEntry: false });
+			if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
+		} catch {
+			// Unreadable: let proper-lockfile decide.
+		}
 	}
 	// Held (or being taken) by this process already: as busy as if another process had it.
 	if (holders.has(lockPath)) return undefined;
@@ -90,7 +99,7 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		release = await lockfile.lock(file, {
 			lockfilePath: lockPath,
 			realpath: false,
-			fs: lockCallsFor(path.dirname(lockPath)),
+			fs: lockCallsFor(path.dirname(lockPath), staleMs),
 			stale: staleMs,
 			update: Math.max(1000, Math.min(staleMs / 2, 5000)),
 			onCompromised: (error) => {
@@ -187,16 +196,18 @@ handler calls for locks still held when the process exits. proper-lockfile cache
 utimes and stat) on this object, so one object per directory makes the probe run at the first acquisition there only,
 and never carries a precision over from another file system. Each call also keeps the holder's stamp current.
 */
-function lockCallsFor(directory: string): LockCalls {
-	let calls = callsByDirectory.get(directory);
+function lockCallsFor(directory: string, staleMs: number): LockCalls {
+	const observing = observedDirectories.get(directory) ?? undefined;
+	const key = observing === undefined ? directory : `${directory}\0${staleMs}`;
+	let calls = callsByDirectory.get(key);
 	if (!calls) {
-		calls = newLockCalls();
-		callsByDirectory.set(directory, calls);
+		calls = observing === undefined ? newLockCalls() : newObservingLockCalls(staleMs, observing);
+		callsByDirectory.set(key, calls);
 	}
 	return calls;
 }
 
-type LockCalls = ReturnType<typeof newLockCalls>;
+type LockCalls = ReturnType<typeof newLockCalls> | ReturnType<typeof newObservingLockCalls>;
 const callsByDirectory = new Map<string, LockCalls>();
 
 function newLockCalls() {
@@ -231,6 +242,75 @@ function newLockCalls() {
 		rmdirSync: removeOwn,
 		realpath(target: string, done: Done<string>) {
 			settle(done, () => lockFileSystem.realpathSync(target));
+		},
+	};
+}
+
+/**
+Directories whose locks are judged by observation (a network file system), with the attribute-cache time of their
+client: a stale window there is `staleMs` plus that time, as a refresh can stay unseen that long.
+*/
+const observedDirectories = new Map<string, number | null>();
+
+/** Look the directory's file system up once: network ones are judged by observation (`null`: locally, by the clock). */
+async function observingOf(directory: string): Promise<number | undefined> {
+	const info = await fileSystemOf(directory);
+	const observing = info.network ? info.attributeCacheMs : null;
+	if (!observedDirectories.has(directory)) observedDirectories.set(directory, observing);
+	return observedDirectories.get(directory) ?? undefined;
+}
+/** Each foreign lock's mtime as last seen, and when (this process's clock) it was first seen with that value. */
+const observations = new Map<string, { mtimeMs: number; seenAt: number }>();
+
+/**
+Judge the locks in `directory` by watching their mtime change, never by comparing it with this machine's clock: on a
+network file system the holder is another machine, whose clock can be minutes off. A lock is stale once its mtime has
+not changed for `staleMs` plus `attributeCacheMs` (the time this client may serve a cached stat) on this process's own
+clock, so no clock skew can make a live lock look stale; a dead one is taken over that long after it is first seen.
+The lock on disk stays Claude Code's (`<file>.lock` directory, mtime refreshed by its holder).
+*/
+export function judgeLocksByObservation(directory: string, attributeCacheMs: number): void {
+	observedDirectories.set(path.resolve(directory), Math.max(0, attributeCacheMs));
+}
+
+/**
+Whether a lock seen with these stats has gone unchanged for the whole observed window. Also the hook for a lock whose
+holder is on another host (a leadership claim, say): call it with each fresh stat of the thing its holder refreshes.
+*/
+export function observedStale(key: string, stats: { mtimeMs: number }, staleMs: number, attributeCacheMs = 0): boolean {
+	const now = Date.now();
+	const seen = observations.get(key);
+	if (!seen || seen.mtimeMs !== stats.mtimeMs) {
+		observations.set(key, { mtimeMs: stats.mtimeMs, seenAt: now });
+		if (observations.size > 4096) observations.delete(observations.keys().next().value as string);
+		return false;
+	}
+	return now - seen.seenAt >= staleMs + attributeCacheMs;
+}
+
+/**
+The lock calls for a network file system: asynchronous (a slow server delays only the acquisition waiting on it, and
+the refresh of locks held keeps running), and the mtime proper-lockfile judges a foreign lock by is replaced with one
+derived from this process's observations (see `judgeLocksByObservation`).
+*/
+function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
+	// The holder's own calls are the local ones (measured: with asynchronous ones a holder on sshfs saw its lock as
+	// compromised within seconds); only the judging of someone else's lock differs.
+	const local = newLockCalls();
+	return {
+		...local,
+		stat(target: string, done: Done<Stats>) {
+			const state = holders.get(target);
+			if (!state || state.acquired) return local.stat(target, done);
+			fs.stat(target, (error, stats) => {
+				if (error) return done(error);
+				// Someone else's lock being judged: stale (to proper-lockfile's `mtime < now - stale`) only once observed
+				// unchanged for the whole window.
+				const stale = observedStale(target, stats, staleMs, attributeCacheMs);
+				const judged = Object.create(stats) as Stats;
+				judged.mtime = new Date(stale ? 0 : Date.now() + 60_000);
+				done(null, judged);
+			});
 		},
 	};
 }

@@ -191,7 +191,13 @@ export class Inbox extends EventEmitter<InboxEvents> {
 
 	/** Stream entries as they arrive (the backlog first), each once per watcher. */
 	watch(options: WatchOptions = {}): InboxWatcher {
-		return new InboxWatcher(this.path, () => this.unread(), this.#prepare(), options);
+		return new InboxWatcher(
+			this.path,
+			() => this.unread(),
+			this.#prepare(),
+			options,
+			() => this.#store.fileSystem(),
+		);
 	}
 
 	async #locked<T>(

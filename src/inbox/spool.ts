@@ -1,3 +1,5 @@
+import type { FSWatcher } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { isMailboxError } from '../errors.js';
@@ -13,6 +15,7 @@ import {
 	unlinkSync,
 	watch,
 } from '../fs/fs-seam.js';
+import { readFileFresh } from '../fs/read-file.js';
 
 /**
 Where contended senders leave their batch instead of queueing for the lock: whoever holds the lock next
@@ -35,8 +38,13 @@ export interface ClaimedBatch {
 }
 
 export interface BatchWatch {
-	/** Resolves `true` on a change, `false` after `timeoutMs` without one. */
+	/**
+	Resolves `true` on a change, `false` after `timeoutMs` without one. Starting another wait (or `close`) ends this one
+	with `false` and clears its timer, so a wait that lost a race never fires into a later one.
+	*/
 	wait(timeoutMs: number): Promise<boolean>;
+	/** Whether notifications are armed; without them (the watch failed) only the timer wakes a waiter. */
+	readonly armed: boolean;
 	close(): void;
 }
 
@@ -49,6 +57,11 @@ export class Spool {
 	/** A descriptor on each batch this process deposited and still waits for (its link count outlives renames). */
 	readonly #held = new Map<string, number>();
 	#ready: Promise<void> | undefined;
+	/**
+	On a network file system (set by the store once known): claims read fresh and asynchronously, and a sender asks
+	`statusFresh` and the inbox content, not this client's possibly stale view of names and link counts.
+	*/
+	network = false;
 
 	constructor(inboxPath: string, fileMode: number, dirMode: number) {
 		this.directory = `${inboxPath}.spool`;
@@ -96,6 +109,26 @@ export class Spool {
 		}
 	}
 
+	/**
+	The state a network client can trust: a fresh open of each name (served by the server, not this client's attribute
+	cache). `undefined` when the batch is under no name (committed, or moving back between names: ask again).
+	*/
+	async statusFresh(id: string): Promise<Exclude<SpoolStatus, 'committed'> | undefined> {
+		for (const [state, status] of [
+			['json', 'waiting'],
+			['claimed', 'claimed'],
+			['full', 'full'],
+		] as const) {
+			try {
+				await (await open(this.#file(id, state), 'r')).close();
+				return status;
+			} catch {
+				// absent under this name (or unreadable: the next name, then the inbox content, decide)
+			}
+		}
+		return undefined;
+	}
+
 	/** The sender is done with a batch: drop the descriptor it kept on it. */
 	release(id: string): void {
 		const fd = this.#held.get(id);
@@ -105,42 +138,55 @@ export class Spool {
 
 	/**
 	Wake-ups for one waiting batch: its own file changes when a lock holder claims it (rename) or commits it
-	(unlink), and inotify follows the inode across the rename. Only a hint; callers re-check the state.
+	(unlink), and inotify follows the inode across the rename. Only a hint; callers re-check the state. A watch that
+	cannot be armed (ENOSPC when the inotify watches are used up, a file system without notifications, a batch claimed
+	already) gives no hint at all: the waiter sleeps out its timer, never spins.
 	*/
 	watchBatch(id: string): BatchWatch {
-		let pending: (() => void) | undefined;
 		let fired = false;
-		const onChange = () => {
-			fired = true;
-			pending?.();
+		let current: { timer: NodeJS.Timeout; resolve: (changed: boolean) => void } | undefined;
+		const finish = (changed: boolean) => {
+			const wait = current;
+			if (!wait) return false;
+			current = undefined;
+			clearTimeout(wait.timer);
+			wait.resolve(changed);
+			return true;
 		};
-		let watcher: ReturnType<typeof watch> | undefined;
+		const onChange = () => {
+			if (!finish(true)) fired = true;
+		};
+		let watcher: FSWatcher | undefined;
 		try {
 			watcher = watch(this.#file(id, 'json'), onChange);
-			watcher.on('error', onChange);
+			// A watch that breaks later is no change either: drop it, and let the timer pace the waiter.
+			watcher.on('error', () => {
+				watcher?.close();
+				watcher = undefined;
+			});
 		} catch {
-			fired = true; // already claimed, or no notifications on this file system
+			watcher = undefined;
 		}
 		return {
-			wait: (timeoutMs) =>
-				new Promise<boolean>((resolve) => {
-					if (fired) {
-						fired = false;
-						resolve(true);
-						return;
-					}
-					const timer = setTimeout(() => {
-						pending = undefined;
-						resolve(false);
-					}, timeoutMs);
-					pending = () => {
-						clearTimeout(timer);
-						pending = undefined;
-						fired = false;
-						resolve(true);
-					};
-				}),
-			close: () => watcher?.close(),
+			get armed() {
+				return watcher !== undefined;
+			},
+			wait: (timeoutMs) => {
+				finish(false);
+				if (fired) {
+					fired = false;
+					return Promise.resolve(true);
+				}
+				return new Promise<boolean>((resolve) => {
+					const wait = { resolve, timer: setTimeout(() => current === wait && finish(false), timeoutMs) };
+					current = wait;
+				});
+			},
+			close: () => {
+				finish(false);
+				watcher?.close();
+				watcher = undefined;
+			},
 		};
 	}
 
@@ -166,6 +212,52 @@ export class Spool {
 	/** Remove the `full` marker once its sender has seen it. */
 	forget(id: string): void {
 		rmSync(this.#file(id, 'full'), { force: true });
+	}
+
+	/** `claimAll`, fresh and asynchronous on a network file system. */
+	claim(): Promise<ClaimedBatch[]> {
+		return this.network ? this.#claimAllFresh() : Promise.resolve(this.claimAll());
+	}
+
+	/**
+	Under the inbox lock on a network file system: the same claims, without blocking the event loop (a slow server then
+	delays only this holder's commit, and its lock refresh keeps running), each batch read fresh. A batch that will not
+	parse is left claimed for a later holder, never removed: there it is far more likely a torn read than a torn file.
+	*/
+	async #claimAllFresh(): Promise<ClaimedBatch[]> {
+		let names: string[];
+		try {
+			names = await readdir(this.directory);
+		} catch {
+			return [];
+		}
+		const batches: ClaimedBatch[] = [];
+		for (const name of names.sort()) {
+			const id = name.replace(/\.(json|claimed)$/, '');
+			if (id === name) continue;
+			const claimed = this.#file(id, 'claimed');
+			if (name.endsWith('.json')) {
+				try {
+					await rename(this.#file(id, 'json'), claimed);
+				} catch {
+					continue;
+				}
+			}
+			for (let attempt = 0; attempt < 3; attempt++) {
+				let entries: unknown;
+				try {
+					entries = JSON.parse((await readFileFresh(claimed))?.toString('utf8') ?? 'null');
+				} catch {
+					entries = undefined;
+				}
+				if (Array.isArray(entries)) {
+					batches.push({ file: claimed, entries, leftover: name.endsWith('.claimed') });
+					break;
+				}
+				await new Promise((resolve) => setTimeout(resolve, 10));
+			}
+		}
+		return batches;
 	}
 
 	/**
@@ -214,21 +306,19 @@ export class Spool {
 	}
 
 	/** After the inbox commit: committed batches disappear, rejected ones are marked for their senders. */
-	settle(committed: ClaimedBatch[], rejected: ClaimedBatch[]): void {
-		for (const batch of committed) {
-			try {
-				rmSync(batch.file, { force: true });
-			} catch {
-				// The commit stands: a later holder takes the file as a leftover, finds its entries present, and removes it.
-			}
-		}
-		for (const batch of rejected) {
-			try {
-				renameSync(batch.file, batch.file.replace(/\.claimed$/, '.full'));
-			} catch {
-				// Gone already: its sender withdrew nothing (claimed batches cannot be withdrawn), so nothing to mark.
-			}
-		}
+	async settle(committed: ClaimedBatch[], rejected: ClaimedBatch[]): Promise<void> {
+		// The commit stands either way: a file that stays is taken by a later holder as a leftover, found present in
+		// the inbox, and removed; a rejected batch already gone had nothing to mark.
+		const remove = this.network
+			? (file: string) => rm(file, { force: true }).catch(() => {})
+			: (file: string) => void quietly(() => rmSync(file, { force: true }));
+		const markFull = this.network
+			? (file: string) => rename(file, file.replace(/\.claimed$/, '.full')).catch(() => {})
+			: (file: string) => void quietly(() => renameSync(file, file.replace(/\.claimed$/, '.full')));
+		await Promise.all([
+			...committed.map((batch) => remove(batch.file)),
+			...rejected.map((batch) => markFull(batch.file)),
+		]);
 	}
 
 	/**
@@ -249,5 +339,13 @@ export class Spool {
 
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
 		return path.join(this.directory, `${id}.${state}`);
+	}
+}
+
+function quietly(call: () => void): void {
+	try {
+		call();
+	} catch {
+		// see the caller
 	}
 }

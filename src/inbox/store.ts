@@ -5,8 +5,15 @@ import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
 import { watch } from '../fs/fs-seam.js';
-import { acquireLock, contendedRetryDelayMs, type HeldLock, tryAcquireLock } from '../fs/lock.js';
-import { readFileNoFollow, readFileNoFollowSync } from '../fs/read-file.js';
+import { type FileSystemInfo, fileSystemOf } from '../fs/fs-type.js';
+import {
+	acquireLock,
+	contendedRetryDelayMs,
+	type HeldLock,
+	judgeLocksByObservation,
+	tryAcquireLock,
+} from '../fs/lock.js';
+import { readFileFresh, readFileNoFollowSync } from '../fs/read-file.js';
 import { appendToInboxText, fitBatches, type ParsedInbox, parseInboxText, serializeInbox } from './codec.js';
 import {
 	type CommitOptions,
@@ -16,7 +23,7 @@ import {
 	type Snapshot,
 	type TransactionOptions,
 } from './plan.js';
-import { type ClaimedBatch, Spool } from './spool.js';
+import { type ClaimedBatch, Spool, type SpoolStatus } from './spool.js';
 
 interface Written {
 	text: string;
@@ -32,10 +39,11 @@ const heldBackMaxMs = 1_000;
 const heldTooLong = new Error('held back longer than heldBackMaxMs');
 
 /**
-Resolves `true` when the lock directory goes away (its holder released it): waiters then try at once instead of
-sleeping out their poll delay. An absent lock resolves immediately. A hint only; the poll delay still bounds the wait.
-A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE) gives no hint: it never resolves,
-so the waiter sleeps its poll delay instead of trying again at once, over and over.
+Resolves `true` when the lock directory goes away (its holder released it): waiters then try after a random part of
+their retry interval instead of sleeping all of it. An absent lock resolves immediately. A hint only; the retry
+interval still bounds the wait. A watch the kernel refuses (ENOSPC once the inotify watch limit is used up, EMFILE)
+gives no hint: it never resolves, so the waiter sleeps its retry interval instead of trying again at once, over and
+over.
 */
 function watchRelease(lockPath: string): { released: Promise<boolean>; close: () => void } {
 	let watcher: FSWatcher | undefined;
@@ -51,6 +59,9 @@ function watchRelease(lockPath: string): { released: Promise<boolean>; close: ()
 }
 
 const compromiseRetries = 3;
+/** Fresh reads of an unparseable file before it is judged corrupt (a network client can serve a torn one). */
+const tornReadRetries = 4;
+const tornReadDelayMs = 15;
 const drainBudgetMs = 100;
 const drainGraceMs = 1;
 
@@ -60,10 +71,18 @@ export class InboxStore {
 	readonly lockPath: string;
 	readonly #spool: Spool;
 	readonly #options: InboxStoreOptions;
+	#fileSystem: Promise<FileSystemInfo> | undefined;
+	/** Known to be on a network file system: reads are fresh and asynchronous (see `readFileFresh`). */
+	#network = false;
 
 	/** The inbox's spool directory (`<inbox>.json.spool/`), where senders leave batches while the lock is busy. */
 	get spoolDirectory(): string {
 		return this.#spool.directory;
+	}
+
+	/** The lock's stale window, in ms. */
+	get staleMs(): number {
+		return this.#options.staleMs;
 	}
 
 	/** The size limit of the file, in bytes (applies to writes that add entries). */
@@ -78,14 +97,71 @@ export class InboxStore {
 		this.#spool = new Spool(path, options.fileMode, options.dirMode);
 	}
 
+	/** The file system the inbox lives on, looked up once (network file systems switch this store to fresh reads). */
+	fileSystem(): Promise<FileSystemInfo> {
+		this.#fileSystem ??= fileSystemOf(path.dirname(this.path)).then((info) => {
+			this.#network = info.network;
+			this.#spool.network = info.network;
+			if (info.network) judgeLocksByObservation(path.dirname(this.path), info.attributeCacheMs);
+			return info;
+		});
+		return this.#fileSystem;
+	}
+
 	/** Read without the lock. Safe because every writer of ours replaces the file by rename. */
 	async snapshot(): Promise<Snapshot> {
-		const read = await readFileNoFollow(this.path);
+		await this.fileSystem();
+		const read = await this.#read();
 		if (!read) return { exists: false, items: [] };
-		const parsed = parseInboxText(read.bytes.toString('utf8'));
+		const parsed = read.parsed;
 		return parsed.ok
 			? { exists: true, items: parsed.items }
 			: { exists: true, items: parsed.recovered, corrupt: parsed.reason };
+	}
+
+	/**
+	The file's bytes and their parse. On a network file system a read can be torn (a client's stale size or pages), so
+	an unparseable one is read again, fresh, a few times before the caller sees it as corrupt.
+	*/
+	async #read(): Promise<{ bytes: Buffer; text: string; parsed: ParsedInbox } | undefined> {
+		if (!this.#network) {
+			const read = readFileNoFollowSync(this.path);
+			if (!read) return undefined;
+			const text = read.bytes.toString('utf8');
+			return { bytes: read.bytes, text, parsed: parseInboxText(text) };
+		}
+		for (let attempt = 0; ; attempt++) {
+			const bytes = await readFileFresh(this.path);
+			if (!bytes) return undefined;
+			const text = bytes.toString('utf8');
+			const parsed = parseInboxText(text);
+			if (parsed.ok || attempt >= tornReadRetries) return { bytes, text, parsed };
+			await new Promise((resolve) => setTimeout(resolve, tornReadDelayMs * (attempt + 1)));
+		}
+	}
+
+	/**
+	Where a spooled batch of `entries` stands. Locally the spool's file names and link count say it; on a network file
+	system another client's rename or removal can stay unseen (a deleted file still appears, with one link), so the
+	inbox content is the truth there: the batch is committed once every entry of it is in the file, or once it is gone
+	under every name twice in a row (committed, then already acked by the reader).
+	*/
+	async batchStatus(id: string, entries: readonly unknown[]): Promise<SpoolStatus> {
+		if (!this.#network) return this.#spool.status(id);
+		const named = await this.#spool.statusFresh(id);
+		if (named !== undefined) return named;
+		if (await this.#holds(entries)) return 'committed';
+		return (await this.#spool.statusFresh(id)) ?? 'committed';
+	}
+
+	async #holds(entries: readonly unknown[]): Promise<boolean> {
+		const read = await this.#read();
+		if (!read) return false;
+		const items = read.parsed.ok ? read.parsed.items : read.parsed.recovered;
+		const ids = new Set<unknown>();
+		for (const item of items)
+			if (typeof item === 'object' && item !== null) ids.add((item as { msg_id?: unknown }).msg_id);
+		return entries.every((entry) => ids.has((entry as { msg_id?: unknown }).msg_id));
 	}
 
 	/**
@@ -111,7 +187,7 @@ export class InboxStore {
 		const changes = spool.watchBatch(id);
 		let release: ReturnType<typeof watchRelease> | undefined;
 		try {
-			let status = spool.status(id);
+			let status = await this.batchStatus(id, entries);
 			for (let round = 1; ; round++) {
 				if (status === 'committed') return;
 				if (status === 'full') {
@@ -130,7 +206,7 @@ export class InboxStore {
 						if (wasCommitted(error) || spool.withdraw(id)) throw error;
 					}
 					if (combined) {
-						status = spool.status(id);
+						status = await this.batchStatus(id, entries);
 						continue;
 					}
 				}
@@ -139,6 +215,14 @@ export class InboxStore {
 				if (giveUp && status === 'waiting' && spool.withdraw(id)) {
 					if (options.signal?.aborted) throw errors.aborted(`send to ${this.path}`, options.signal.reason);
 					throw errors.lockTimeout(this.lockPath, Date.now() - started);
+				}
+				// A claimed batch is in a holder's hands; if that holder never finishes (stalled, and its lock never judged
+				// stale), stop waiting after two more stale windows: the outcome is unknown, and the error says so.
+				if (Date.now() >= options.deadline + 2 * this.staleMs) {
+					throw errors.timeout(
+						`The spooled send to ${this.path} (claimed by a lock holder that never finished; it may still be written)`,
+						Date.now() - started,
+					);
 				}
 				// One watch per lock generation: it stays armed across waits until that holder releases.
 				release ??= watchRelease(this.lockPath);
@@ -155,16 +239,16 @@ export class InboxStore {
 					release = undefined;
 				}
 				// With several of ours waiting, a Claude Code writer waiting on the same lock wakes somewhere in its own
-				// retry interval, not on the release: our waiters trying at once would take the lock from it every time,
-				// and it drops its message after about 655 ms. So they wait a random part of their interval, as it would
-				// (see `contendedRetryDelayMs`); the first to try claims the others' batches. A lone waiter (one send,
-				// such as a worker's request) goes at once: it holds the lock once and does not starve anyone.
+				// retry interval, not on the release: our waiters trying at once would take the lock from it every time, and
+				// it drops its message after about 655 ms. So they wait a random part of their interval, as it would (see
+				// `contendedRetryDelayMs`); the first to try claims the others' batches. A lone waiter (one send, such as a
+				// worker's request) goes at once: it holds the lock once and does not starve anyone.
 				if (wake === 'release' && waiting > 1) {
 					await new Promise((resolve) => setTimeout(resolve, Math.random() * pauseMs));
 				}
 				const changed = wake !== 'timer';
 				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
-				if (changed || round % 8 === 0) status = spool.status(id);
+				if (changed || round % 8 === 0 || !changes.armed) status = await this.batchStatus(id, entries);
 			}
 		} finally {
 			changes.close();
@@ -178,6 +262,7 @@ export class InboxStore {
 	and commit atomically. A corrupt file is copied aside first and replaced by its recoverable entries.
 	*/
 	async transact<T>(plan: Plan<T>, options: TransactionOptions): Promise<T> {
+		await this.fileSystem();
 		for (let attempt = 0; ; attempt++) {
 			const lock = await acquireLock(this.path, this.lockPath, { staleMs: this.#options.staleMs, ...options });
 			try {
@@ -200,6 +285,7 @@ export class InboxStore {
 		combineOnly = false,
 		commit: CommitOptions = {},
 	): Promise<{ result: T } | undefined> {
+		await this.fileSystem();
 		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
 		if (!lock) return undefined;
 		try {
@@ -216,7 +302,7 @@ export class InboxStore {
 	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commit: CommitOptions = {}): Promise<T> {
 		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
 		// commits them once it is written.
-		const batches = commit.commitAfter ? [] : this.#spool.claimAll();
+		const batches = commit.commitAfter ? [] : await this.#spool.claim();
 		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
 		let result: T;
 		let written: Written | undefined;
@@ -234,13 +320,13 @@ export class InboxStore {
 		let more: ClaimedBatch[] = [];
 		try {
 			for (let round = 0; Date.now() < until; round++) {
-				more = this.#spool.claimAll();
+				more = await this.#spool.claim();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.
 					if (round === 0 && batches.length === 0) break;
 					// A short grace catches batches deposited just now, which would otherwise wait out a poll delay.
 					await new Promise((resolve) => setTimeout(resolve, drainGraceMs));
-					more = this.#spool.claimAll();
+					more = await this.#spool.claim();
 					if (more.length === 0) break;
 				}
 				({ written } = await this.#underLock(lock, noChange, more, written));
@@ -273,9 +359,10 @@ export class InboxStore {
 		known?: Written,
 		{ commitAfter, flushDirectory = true }: CommitOptions = {},
 	): Promise<{ result: T; written: Written | undefined }> {
-		const read = known ? undefined : readFileNoFollowSync(this.path);
-		const text = known ? known.text : read ? read.bytes.toString('utf8') : '';
-		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : parseInboxText(text);
+		// Under the lock after a fresh open (retried when torn): only what stays unparseable is quarantined.
+		const read = known ? undefined : await this.#read();
+		const text = known ? known.text : (read?.text ?? '');
+		const parsed: ParsedInbox = known ? { ok: true, items: known.items } : (read?.parsed ?? { ok: true, items: [] });
 		const items = parsed.ok ? parsed.items : parsed.recovered;
 		if (!parsed.ok) await this.#quarantine(read?.bytes ?? Buffer.alloc(0), parsed.reason, items.length);
 		const exists = known !== undefined || read !== undefined;
@@ -314,7 +401,7 @@ export class InboxStore {
 				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
-				if (wasCommitted(error)) this.#spool.settle(committed, rejected);
+				if (wasCommitted(error)) await this.#spool.settle(committed, rejected);
 				throw error;
 			}
 		} else if (committed.length > 0 && this.#options.fsync) {
@@ -322,7 +409,7 @@ export class InboxStore {
 			// flush): make that durable before telling their senders.
 			await fsyncDirectory(path.dirname(this.path));
 		}
-		this.#spool.settle(committed, rejected);
+		await this.#spool.settle(committed, rejected);
 		const written =
 			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
 		return { result, written };

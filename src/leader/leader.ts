@@ -184,7 +184,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		if (this.#closed) return;
 		this.#inbox = this.team.inbox(this.#name);
 		this.#inbox.on('quarantine', this.#onQuarantine).on('invalid', this.#onInvalid);
-		const watcher = this.#inbox.watch({ polling: this.#options.polling ?? false });
+		const watcher = this.#inbox.watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
 		this.#watcher = watcher;
 		await watcher.ready();
 		const everyMs = this.#options.recoveryIntervalMs ?? 30_000;

@@ -46,8 +46,13 @@ export interface LeaderOptions {
 	acceptNonMembers?: boolean;
 	/** Append each decision to `<team dir>/swarm-mailbox/audit.jsonl`. @default true */
 	auditLog?: boolean;
-	/** Poll the inbox instead of OS notifications (network file systems). @default false */
+	/**
+	Poll the inbox's content instead of OS notifications. Unset: poll on a network file system (detected), use
+	notifications elsewhere. @default undefined
+	*/
 	polling?: boolean;
+	/** Poll period when polling, in ms. @default 100 */
+	pollIntervalMs?: number;
 	/** How long tombstones of answered requests are kept to refuse late duplicates, in ms. @default 86_400_000 */
 	answeredRetentionMs?: number;
 	/** After an answer fails to go out (it stays claimed), retry the journal this many ms later. @default 5_000 */

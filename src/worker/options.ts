@@ -17,8 +17,13 @@ export interface WorkerOptions {
 	verifier?: LeadEntryVerifier;
 	/** Default wait for an answer, in ms (`Infinity`: no limit, like Claude Code). @default 120_000 */
 	timeoutMs?: number;
-	/** Poll the inbox instead of OS notifications (network file systems). @default false */
+	/**
+	Poll the inbox's content instead of OS notifications. Unset: poll on a network file system (detected), use
+	notifications elsewhere. @default undefined
+	*/
 	polling?: boolean;
+	/** Poll period when polling, in ms. @default 100 */
+	pollIntervalMs?: number;
 	/**
 	Send and wait even when the roster's recorded lead process is gone (a supervisor restarts the lead). Without it, such
 	a request ends at once as a denial with reason `no-lead`. @default false

@@ -233,7 +233,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		this.#started ??= (async () => {
 			this.#leaderName = this.#options.leaderName ?? (await this.team.leaderName());
 			this.#color = this.#options.color ?? (await this.team.members()).find((m) => m.name === this.name)?.color;
-			const watcher = this.team.inbox(this.name).watch({ polling: this.#options.polling ?? false });
+			const watcher = this.team
+				.inbox(this.name)
+				.watch({ polling: this.#options.polling, pollIntervalMs: this.#options.pollIntervalMs });
 			this.#watcher = watcher;
 			await watcher.ready();
 			this.#loop = (async () => {
