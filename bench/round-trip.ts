@@ -211,7 +211,7 @@ export async function networkFileSystemRoundTrips(
 			title: '5. Network file system mode',
 			intro: [
 				'The sequential round trip of section 1 (1 worker) with `polling: true` on both the Worker and the Leader, as',
-				'on a network file system where OS notifications miss remote writes: the watchers read the inbox file\'s tail',
+				"on a network file system where OS notifications miss remote writes: the watchers read the inbox file's tail",
 				'every 100 ms instead (here on a local directory; section 15 measures two sshfs mounts).',
 			].join(' '),
 			headers: ['watching', 'requests', 'p50 ms', 'p99 ms', 'p50 older ÷ this'],
