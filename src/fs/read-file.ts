@@ -18,6 +18,14 @@ export async function readFileNoFollow(file: string): Promise<FileRead | undefin
 	return readFileNoFollowSync(file);
 }
 
+/** An open that failed: `undefined` for an absent file (the one "nothing there"), else the typed error. */
+function openFailed(file: string, error: unknown): undefined {
+	const code = (error as NodeJS.ErrnoException).code;
+	if (code === 'ENOENT') return undefined;
+	if (code === 'ELOOP') throw errors.unsafePath(file, 'it is a symbolic link');
+	throw errors.io('read', file, error);
+}
+
 /**
 The same, synchronously. Inbox files are small local files read inside short critical sections, where the
 thread-pool round trip of each async call (open, stat, read, close) costs more than the reads themselves.
@@ -27,10 +35,7 @@ export function readFileNoFollowSync(file: string): FileRead | undefined {
 	try {
 		fd = openSync(file, noFollow);
 	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
-		if (code === 'ENOENT') return undefined;
-		if (code === 'ELOOP') throw errors.unsafePath(file, 'it is a symbolic link');
-		throw errors.io('read', file, error);
+		return openFailed(file, error);
 	}
 	try {
 		const stats = fstatSync(fd);
@@ -63,10 +68,7 @@ export async function readFileFresh(file: string): Promise<Buffer | undefined> {
 	try {
 		handle = await openFresh(file);
 	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
-		if (code === 'ENOENT') return undefined;
-		if (code === 'ELOOP') throw errors.unsafePath(file, 'it is a symbolic link');
-		throw errors.io('read', file, error);
+		return openFailed(file, error);
 	}
 	try {
 		const chunks: Buffer[] = [];
