@@ -7,9 +7,9 @@ each figure is the median over rounds. Also: the first send of a fresh process a
 */
 
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Implementation } from './child-commands.js';
+import { landedTexts } from './contention.js';
 import type { BenchContext } from './context.js';
 import type { SectionResult } from './results.js';
 import { fixed, median, ratio } from './stats.js';
@@ -70,18 +70,12 @@ async function runOnce(ctx: BenchContext, impl: Implementation, writers: number,
 		for (const child of children) child.send({ go: true });
 		const done = await Promise.all(results);
 		const elapsedMs = performance.now() - started;
-		let landed: { text?: unknown }[] = [];
-		try {
-			landed = JSON.parse(readFileSync(file, 'utf8'));
-		} catch {
-			// nothing delivered
-		}
-		const texts = new Set(landed.map((entry) => String(entry.text)));
+		const { count: landedCount, texts } = landedTexts(file);
 		return {
 			rate: (texts.size / elapsedMs) * 1000,
 			lost: writers * count - texts.size,
 			failed: done.reduce((sum, result) => sum + result.failed.length, 0),
-			duplicates: landed.length - texts.size,
+			duplicates: landedCount - texts.size,
 			cpuPerMessage: done.reduce((sum, result) => sum + result.cpuMs, 0) / Math.max(1, texts.size),
 			firstSendMs: prepared.map((item) => item.warmupMs[0] ?? Number.NaN),
 			secondSendMs: prepared.map((item) => item.warmupMs[1] ?? Number.NaN),

@@ -35,13 +35,7 @@ async function runOnce(ctx: BenchContext, impl: Implementation, writers: number)
 	const started = performance.now();
 	const results = await job.go();
 	const elapsedMs = performance.now() - started;
-	let landed: { text?: unknown }[] = [];
-	try {
-		landed = JSON.parse(readFileSync(file, 'utf8'));
-	} catch {
-		// A missing or unreadable inbox counts as nothing delivered.
-	}
-	const texts = new Set(landed.map((entry) => String(entry.text)));
+	const { count: landedCount, texts } = landedTexts(file);
 	const failedTexts = new Set(results.flatMap((result) => result.failed.map((failure) => failure.text)));
 	let missingResolved = 0;
 	for (let writer = 0; writer < writers; writer++) {
@@ -55,7 +49,7 @@ async function runOnce(ctx: BenchContext, impl: Implementation, writers: number)
 		lost: writers * count - texts.size,
 		failed: failedTexts.size,
 		missingResolved,
-		duplicates: landed.length - texts.size,
+		duplicates: landedCount - texts.size,
 		cpuPerMessage: results.reduce((sum, result) => sum + result.cpuMs, 0) / texts.size,
 	};
 }
@@ -129,4 +123,14 @@ export async function contention(ctx: BenchContext): Promise<SectionResult> {
 			},
 		],
 	};
+}
+
+/** The entries that reached `file` (counted) and their texts; a missing or unreadable inbox counts as nothing delivered. */
+export function landedTexts(file: string): { count: number; texts: Set<string> } {
+	try {
+		const landed = JSON.parse(readFileSync(file, 'utf8')) as { text?: unknown }[];
+		return { count: landed.length, texts: new Set(landed.map((entry) => String(entry.text))) };
+	} catch {
+		return { count: 0, texts: new Set() };
+	}
 }

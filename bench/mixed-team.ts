@@ -7,9 +7,9 @@ compares the Claude Code-style writers' loss rate in the two. Every writer proce
 the clock starts; each writer sends its messages one after another.
 */
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildCommand, Implementation, WriteResult } from './child-commands.js';
+import { landedTexts } from './contention.js';
 import type { BenchContext } from './context.js';
 import type { SectionResult } from './results.js';
 import { fixed, median } from './stats.js';
@@ -33,13 +33,7 @@ async function runTeam(ctx: BenchContext, team: Implementation[], count: number,
 	const started = performance.now();
 	const results = await job.go();
 	const elapsedMs = performance.now() - started;
-	let landed: { text?: unknown }[] = [];
-	try {
-		landed = JSON.parse(readFileSync(file, 'utf8'));
-	} catch {
-		// Nothing readable: everything counts as lost.
-	}
-	const texts = new Set(landed.map((entry) => String(entry.text)));
+	const { texts } = landedTexts(file);
 	const run: MixedRun = {
 		theirsLost: 0,
 		theirsSent: 0,
