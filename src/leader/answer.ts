@@ -82,6 +82,11 @@ export class Answerer {
 			note?: string;
 			/** The request is not in the journal yet (decided as it is taken in): journal it with the claim. */
 			unjournaled?: boolean;
+			/**
+			Run once the claim is durable, before the answer becomes visible (it must not reject): the Leader acks the
+			request's inbox entry there across machines, so the worker's next request does not meet that rewrite.
+			*/
+			afterClaim?: () => Promise<void>;
 		} = {},
 	): Promise<AnswerResult> {
 		const { text, persistRules, persistUpdates } = await prepareResponse(this.#ctx.team, record, decision);
@@ -108,7 +113,9 @@ export class Answerer {
 		answeringHere.add(here);
 		try {
 			const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
-			const finished = this.finish(record, claim, { ...options, commitAfter: claimed });
+			const { afterClaim } = options;
+			const visible = afterClaim ? claimed.then(afterClaim) : claimed;
+			const finished = this.finish(record, claim, { ...options, commitAfter: visible });
 			finished.catch(() => {}); // handled below, once the claim has settled
 			try {
 				await claimed;

@@ -128,7 +128,11 @@ export class Decider {
 	the roster does not know is answered deny and reported back as refused (a typo'd or stray name must not get
 	the team's rules).
 	*/
-	async takeIn(record: PendingRecord, ack: () => void): Promise<{ reason: DropReason; detail: string } | undefined> {
+	async takeIn(
+		record: PendingRecord,
+		ack: () => void,
+		ackNow?: () => Promise<void>,
+	): Promise<{ reason: DropReason; detail: string } | undefined> {
 		const { team, acceptNonMembers } = this.#parts;
 		if (!acceptNonMembers && !(await team.members()).some((member) => member.name === record.worker)) {
 			const detail = `${JSON.stringify(record.worker)} is not a member of team ${JSON.stringify(team.name)}`;
@@ -138,11 +142,20 @@ export class Decider {
 			return { reason: 'not-a-member', detail };
 		}
 		const verdict = await this.#verdict(record);
-		if (verdict && (await this.#answer(record, verdict, true))) {
-			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the answer
-			// is out, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
+		// With `ackNow` (across machines) the entry is acked as soon as the claim, which journals the request, is
+		// durable, and before the answer shows: the worker's next request then never meets the ack's rewrite.
+		let acked = false;
+		const afterClaim =
+			ackNow &&
+			(() => {
+				acked = true;
+				return ackNow();
+			});
+		if (verdict && (await this.#answer(record, verdict, true, afterClaim))) {
+			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the claim
+			// is durable, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
 			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
-			ack();
+			if (!acked) ack();
 			return undefined;
 		}
 		const { store, asks } = this.#parts;
@@ -160,10 +173,19 @@ export class Decider {
 	}
 
 	/** Answer by `verdict`; resolves `false` when a decide function's decision was refused (a person decides). */
-	async #answer(record: PendingRecord, verdict: Verdict, unjournaled: boolean): Promise<boolean> {
+	async #answer(
+		record: PendingRecord,
+		verdict: Verdict,
+		unjournaled: boolean,
+		afterClaim?: () => Promise<void>,
+	): Promise<boolean> {
 		const { decision, decidedBy, note } = verdict;
 		try {
-			await this.#parts.answerer.answer(record, decision, decidedBy, { note, unjournaled });
+			await this.#parts.answerer.answer(record, decision, decidedBy, {
+				note,
+				unjournaled,
+				...(afterClaim ? { afterClaim } : {}),
+			});
 		} catch (error) {
 			if (isMailboxError(error, 'ALREADY_ANSWERED')) return true;
 			// An invalid decision (`updatedInput` not an object, bad updates) is refused before anything is claimed.

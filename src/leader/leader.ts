@@ -8,7 +8,7 @@ another process; every answer, whoever gave it, is reported as `decided` (read b
 */
 
 import { EventEmitter } from 'node:events';
-import { ackBatcher, Channel } from '../async-queue.js';
+import { ackBatcher, Channel, settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import type { InboxEntry } from '../inbox/entry.js';
 import type { Inbox } from '../inbox/inbox.js';
@@ -41,6 +41,9 @@ import { auditRecordOf } from './response.js';
 export type { DecideContext, DecideFunction, DecideRequest } from './decide.js';
 export type { DroppedRequest, LeaderEvents, LeaderOptions, LeadTakeover } from './options.js';
 export type { RemoteAnswerOptions } from './remote.js';
+
+/** How long an answer across machines waits for its request's ack (an ack stuck behind a busy lock is not waited out). */
+const ACK_NOW_MAX_MS = 250;
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {
@@ -285,11 +288,21 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		}
 		this.#intaking.add(record.key);
 		try {
-			const refused = await this.#decider.takeIn(record, () => this.#acks.add(entry));
+			const refused = await this.#decider.takeIn(
+				record,
+				() => this.#acks.add(entry),
+				this.#watcher?.mode?.network ? () => this.#ackNow(entry) : undefined,
+			);
 			if (refused) this.emit('dropped', { ...refused, entry });
 		} finally {
 			this.#intaking.delete(record.key);
 		}
+	}
+
+	/** Ack `entry` now rather than after the batching pause; bounded, as an answer waits on it (see `Decider.takeIn`). */
+	async #ackNow(entry: InboxEntry): Promise<void> {
+		this.#acks.add(entry);
+		await settlesWithin(this.#acks.flushed(), ACK_NOW_MAX_MS);
 	}
 
 	#drop(entry: InboxEntry, reason: DropReason, detail: string): void {

@@ -42,6 +42,12 @@ export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './
 
 /** How often waiting asks look at the recorded lead process, in ms. */
 const LEAD_CHECK_MS = 2_000;
+/** Beyond two polling intervals, how long a just-sent ask's answer is watched for closely (a policy's answer). */
+const ANSWER_DUE_MS = 1_000;
+/** How long after an answer the lead's lock on this inbox may still be held (its release is a server round trip). */
+const LEAD_RELEASE_MS = 25;
+/** Handled entries held back (across machines) before an ask acks them first. */
+const HELD_ACKS_MAX = 8;
 /** How long an unknown answer in a shared inbox is left for the process that asked (see `sharedInbox`). */
 const SHARED_ANSWER_CLAIM_MS = 60_000;
 
@@ -57,6 +63,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		(batch) => this.team.inbox(this.name).ack(batch),
 		(error) => this.#fail(error),
 	);
+	/** Handled entries whose ack waits for a quiet moment (across machines; see `#ack`). */
+	readonly #held: InboxEntry[] = [];
+	#heldTimer: NodeJS.Timeout | undefined;
+	#lastAnswerAt = 0;
 	#leaderName: string | undefined;
 	#color: string | undefined;
 	#leadCheck: NodeJS.Timeout | undefined;
@@ -183,7 +193,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		this.#watchLead();
 		return this.#waits.wait({
 			register,
-			send: (signal) => this.#send(frame, { signal }),
+			send: (signal) => this.#sendAsk(frame, signal),
 			leaderName: this.#leaderName as string,
 			timeoutMs: options.timeoutMs ?? (this.#options.timeoutMs as number),
 			signal: options.signal,
@@ -220,6 +230,29 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		} catch {
 			return undefined; // an unreadable roster proves nothing: the request is sent and waits
 		}
+	}
+
+	/**
+	Write an ask. Across machines (a network file system) the handled answers are acked first: the lead writes the
+	answer into this inbox, and a rewrite of ours under its lock then would make the lead's lock attempt see a lock that
+	its client keeps showing for seconds after we release it. Once the ask is out its answer is due soon: the watcher
+	looks more often for a while.
+	*/
+	async #sendAsk(frame: FrameInput, signal: AbortSignal | undefined): Promise<string> {
+		const network = this.#watcher?.mode?.network === true;
+		if (network) {
+			clearTimeout(this.#heldTimer);
+			if (this.#held.length >= HELD_ACKS_MAX) {
+				const tailMs = this.#lastAnswerAt + LEAD_RELEASE_MS - Date.now();
+				if (tailMs > 0) await new Promise((resolve) => setTimeout(resolve, tailMs));
+			}
+			// An ack under way must end before the lead may answer here; a few held ones can wait for a quiet moment.
+			if (this.#held.length >= HELD_ACKS_MAX) await this.flushed();
+			else await this.#acks.flushed();
+		}
+		const id = await this.#send(frame, { signal });
+		if (network) this.#watcher?.pollFaster(2 * (this.#options.pollIntervalMs ?? 100) + ANSWER_DUE_MS);
+		return id;
 	}
 
 	async #send(frame: FrameInput, options: OperationOptions): Promise<string> {
@@ -261,11 +294,31 @@ export class Worker extends EventEmitter<WorkerEvents> {
 			this.#messages.publish(entry);
 			return;
 		}
-		this.#acks.add(entry);
+		this.#ack(entry);
 		const rejection = refused ?? (verdict.kind === 'reject' ? verdict : undefined);
 		if (!rejection) return;
 		const { reason, detail, requestId } = rejection;
 		this.emit('rejected', { reason, entry, detail, ...(requestId === undefined ? {} : { requestId }) });
+	}
+
+	/**
+	Ack a handled entry. Across machines the ack waits for a quiet moment: the lead's lock on this inbox outlives its
+	answer by a round trip to the server (its rmdir), and an attempt of ours then would see that lock and keep seeing
+	it for the client's cache time (sshfs: 20 s). So acks go out once no ask has waited for `LEAD_RELEASE_MS` after an
+	answer, or before an ask once `HELD_ACKS_MAX` have gathered; never while an ask waits for its answer here.
+	*/
+	#ack(entry: InboxEntry): void {
+		if (!this.#watcher?.mode?.network) {
+			this.#acks.add(entry);
+			return;
+		}
+		this.#held.push(entry);
+		this.#lastAnswerAt = Date.now();
+		clearTimeout(this.#heldTimer);
+		this.#heldTimer = setTimeout(() => {
+			if (this.#waits.size === 0) void this.flushed();
+		}, LEAD_RELEASE_MS);
+		this.#heldTimer.unref();
 	}
 
 	/** In a shared inbox, whether an answer is another live process's to take (its owner acks it within ms). */
@@ -282,6 +335,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
 	/** Resolves once every handled answer entry has been acked (removed from the inbox). */
 	flushed(): Promise<void> {
+		for (const entry of this.#held.splice(0)) this.#acks.add(entry);
 		return this.#acks.flushed();
 	}
 
@@ -290,6 +344,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		if (this.#closed) return;
 		this.#closed = true;
 		clearInterval(this.#leadCheck);
+		clearTimeout(this.#heldTimer);
 		this.#waits.closeAll();
 		await this.#started?.catch(() => {});
 		await this.#watcher?.close();
