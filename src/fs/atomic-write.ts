@@ -1,6 +1,19 @@
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
-import { closeSync, fsync as fsyncFd, linkSync, openSync, renameSync, unlinkSync, writeFileSync } from './fs-seam.js';
+import {
+	close,
+	closeSync,
+	fsync as fsyncFd,
+	linkSync,
+	openFd,
+	openSync,
+	rename,
+	renameSync,
+	unlink,
+	unlinkSync,
+	writeFd,
+	writeFileSync,
+} from './fs-seam.js';
 
 export interface AtomicWriteOptions {
 	/**
@@ -52,25 +65,25 @@ temp file in the same directory, fsync, rename, fsync of the directory.
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}) {
 	const { mode = 0o600, fsync = true, syncDirectory = true, beforeCommit } = options;
 	const temp = tempNameFor(target);
-	// Small local calls are made synchronously (a thread-pool round trip costs more than the call itself, and this
-	// runs while other writers wait for the lock); only the fsyncs, which can take milliseconds, go to the pool.
+	// Every call goes to the thread pool: on a network file system each is a round trip to the server, and a slow one
+	// must delay only this write, not the event loop (a lock's refresh included).
 	let fd: number | undefined;
 	let checking = false;
 	try {
-		fd = openSync(temp, 'wx', mode);
-		writeFileSync(fd, data);
+		fd = await openFd(temp, 'wx', mode);
+		await writeFd(fd, data);
 		if (fsync) await fsyncFd(fd);
 		const written = fd;
 		fd = undefined; // never closed twice: a failed close has released the descriptor all the same
-		closeSync(written);
+		await close(written);
 		checking = true;
 		const check = beforeCommit?.();
 		if (check) await check;
 		checking = false;
-		renameSync(temp, target);
+		await rename(temp, target);
 	} catch (error) {
-		if (fd !== undefined) closeQuietly(fd);
-		unlinkQuietly(temp); // never created, or already renamed, or nothing more can be done
+		if (fd !== undefined) await close(fd).catch(() => {});
+		await unlink(temp).catch(() => {}); // never created, or already renamed, or nothing more can be done
 		// The check's own reason is the caller's to report: it is not a failure to write this file.
 		if (!checking && isErrno(error)) throw errors.io('write', target, error);
 		throw error;
@@ -143,12 +156,12 @@ export function closeQuietly(fd: number): void {
 export async function fsyncDirectory(directory: string): Promise<void> {
 	let fd: number | undefined;
 	try {
-		fd = openSync(directory, 'r');
+		fd = await openFd(directory, 'r');
 		await fsyncFd(fd);
 	} catch (error) {
 		throw errors.io('flush the directory', directory, error);
 	} finally {
-		if (fd !== undefined) closeQuietly(fd);
+		if (fd !== undefined) await close(fd).catch(() => {});
 	}
 }
 

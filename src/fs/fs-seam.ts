@@ -27,8 +27,11 @@ export type FileSystemOp =
 	| 'utimes'
 	| 'watch';
 
-/** Returns the error a call must fail with, or `undefined` to let it run. Called before the real call. */
-export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | undefined;
+/**
+Returns the error a call must fail with, or `undefined` to let it run. Called before the real call. An asynchronous
+call also accepts a promise of either, so a test can make it slow (a stalled server); a synchronous call ignores one.
+*/
+export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | undefined | Promise<Error | undefined>;
 
 const direct = {
 	openSync: fs.openSync,
@@ -57,6 +60,11 @@ const direct = {
 	mkdir: fsp.mkdir,
 	open: fsp.open,
 	readFile: fsp.readFile,
+	openFd: promisify(fs.open),
+	writeFd: promisify(fs.writeFile) as (fd: number, data: string | Uint8Array) => Promise<void>,
+	close: promisify(fs.close),
+	rename: fsp.rename,
+	link: fsp.link,
 };
 
 export let openSync = direct.openSync;
@@ -92,6 +100,13 @@ export let mkdir = direct.mkdir;
 /** `fs.promises.open` (a `FileHandle`; its reads are not seen by an injector, only the open). */
 export let open = direct.open;
 export let readFile = direct.readFile;
+/** `fs.open` as a promise of a descriptor (the atomic write's temp file, off the event loop). */
+export let openFd = direct.openFd;
+/** `fs.writeFile` on a descriptor, as a promise. */
+export let writeFd = direct.writeFd;
+export let close = direct.close;
+export let rename = direct.rename;
+export let link = direct.link;
 
 /**
 What proper-lockfile calls (lock.ts wraps these `…Sync` forms in the callback-style `fs` it passes). It looks them up on
@@ -103,6 +118,11 @@ export const lockFileSystem = {
 	rmdirSync: direct.rmdirSync,
 	utimesSync: direct.utimesSync,
 	realpathSync: fs.realpathSync,
+	/** The asynchronous forms, for locks on a network file system (a slow server must not stall the refresh). */
+	mkdir: fsp.mkdir as (target: string) => Promise<unknown>,
+	stat: fsp.stat as (target: string) => Promise<fs.Stats>,
+	rmdir: fsp.rmdir,
+	utimes: fsp.utimes,
 };
 
 /** Paths of descriptors opened while an injector is installed, to name the file of fd-based calls. */
@@ -122,16 +142,25 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 		({ openSync, closeSync, readFileSync, writeFileSync, writeSync, fstatSync, statSync, renameSync } = direct);
 		({ linkSync, unlinkSync, rmSync, readdirSync, fsync, unlink, readdir, stat } = direct);
 		({ existsSync, watch, lstat, mkdir, open, readFile, mkdirSync, readSync } = direct);
+		({ openFd, writeFd, close, rename, link } = direct);
 		Object.assign(lockFileSystem, {
 			mkdirSync: direct.mkdirSync,
 			statSync: direct.statSync,
 			rmdirSync: direct.rmdirSync,
 			utimesSync: direct.utimesSync,
+			mkdir: fsp.mkdir,
+			stat: fsp.stat,
+			rmdir: fsp.rmdir,
+			utimes: fsp.utimes,
 		});
 		return;
 	}
 	const check = (op: FileSystemOp, target: fs.PathLike | number) => {
 		const error = faults(op, pathOf(target));
+		if (error instanceof Error) throw error;
+	};
+	const checkAsync = async (op: FileSystemOp, target: fs.PathLike | number) => {
+		const error = await faults(op, pathOf(target));
 		if (error) throw error;
 	};
 	/** A sync call that fails first when the injector says so; `op` and the target come from its first argument. */
@@ -142,7 +171,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 		}) as F;
 	const async = <F extends (...args: never[]) => Promise<unknown>>(op: FileSystemOp, call: F): F =>
 		(async (...args: Parameters<F>) => {
-			check(op, args[0] as unknown as fs.PathLike | number);
+			await checkAsync(op, args[0] as unknown as fs.PathLike | number);
 			return call(...args);
 		}) as F;
 
@@ -173,7 +202,7 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	unlink = async('unlink', direct.unlink);
 	readdir = async('readdir', direct.readdir);
 	stat = async('stat', direct.stat);
-	existsSync = (target: fs.PathLike) => !faults('stat', pathOf(target)) && direct.existsSync(target);
+	existsSync = (target: fs.PathLike) => !(faults('stat', pathOf(target)) instanceof Error) && direct.existsSync(target);
 	watch = sync('watch', direct.watch);
 	lstat = async('stat', direct.lstat);
 	mkdir = async('mkdir', direct.mkdir);
@@ -182,10 +211,28 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 		'read',
 		direct.readFile as (target: fs.PathLike | number, ...rest: unknown[]) => Promise<unknown>,
 	) as typeof direct.readFile;
+	openFd = async (target: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode | null) => {
+		await checkAsync('open', target);
+		const fd = await direct.openFd(target, flags, mode);
+		openFiles.set(fd, String(target));
+		return fd;
+	};
+	writeFd = async('write', direct.writeFd);
+	close = async (fd: number) => {
+		await checkAsync('close', fd);
+		openFiles.delete(fd);
+		await direct.close(fd);
+	};
+	rename = async('rename', direct.rename);
+	link = async('link', direct.link);
 	Object.assign(lockFileSystem, {
 		mkdirSync: sync('mkdir', direct.mkdirSync),
 		statSync: sync('stat', direct.statSync),
 		rmdirSync: sync('rmdir', direct.rmdirSync),
 		utimesSync: sync('utimes', direct.utimesSync),
+		mkdir: async('mkdir', fsp.mkdir),
+		stat: async('stat', fsp.stat),
+		rmdir: async('rmdir', fsp.rmdir),
+		utimes: async('utimes', fsp.utimes),
 	});
 }

@@ -1,5 +1,4 @@
 import type { Stats } from 'node:fs';
-import * as fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -23,8 +22,12 @@ export interface LockOptions {
 
 export interface HeldLock {
 	readonly lockPath: string;
-	/** Throws `LOCK_COMPROMISED` if the lock directory is gone or was made again (removed by hand, or taken over by another process) since this holder last stamped it. */
-	assertHeld(): void;
+	/**
+	Throws `LOCK_COMPROMISED` if the lock directory is gone or was made again (removed by hand, or taken over by another
+	process) since this holder last stamped it. On a network file system the look is asynchronous: it returns a promise
+	that rejects instead (a slow server delays only this call).
+	*/
+	assertHeld(): void | Promise<void>;
 	release(): Promise<void>;
 }
 
@@ -114,29 +117,42 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		if (code === 'ELOCKED' || (code === 'ENOENT' && existsSync(path.dirname(lockPath)))) return undefined;
 		throw errors.io('lock', lockPath, error);
 	}
+	const judge = (current: { ino: number; ctimeMs: number }) => {
+		const { stamp } = state;
+		if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs)) {
+			state.lost = true;
+			compromise = errors.lockCompromised(lockPath);
+			throw compromise;
+		}
+	};
+	const missing = (error: unknown) => {
+		state.lost = (error as NodeJS.ErrnoException).code === 'ENOENT';
+		compromise = errors.lockCompromised(lockPath, error);
+		return compromise;
+	};
 	return {
 		lockPath,
 		assertHeld() {
 			if (compromise) throw compromise;
 			// proper-lockfile notices a takeover only at its next refresh (seconds away, and never while this process
 			// is stalled), so look now: a missing directory, or one with another inode or change time, is not ours.
+			if (observing !== undefined) {
+				return lockFileSystem.stat(lockPath).then(judge, (error: unknown) => {
+					throw missing(error);
+				});
+			}
 			let current: { ino: number; ctimeMs: number };
 			try {
 				current = statSync(lockPath);
 			} catch (error) {
-				state.lost = (error as NodeJS.ErrnoException).code === 'ENOENT';
-				compromise = errors.lockCompromised(lockPath, error);
-				throw compromise;
+				throw missing(error);
 			}
-			const { stamp } = state;
-			if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs)) {
-				state.lost = true;
-				compromise = errors.lockCompromised(lockPath);
-				throw compromise;
-			}
+			judge(current);
 		},
 		async release() {
 			try {
+				// A refresh under way would touch the directory after its removal, maybe the next holder's.
+				await state.refreshing;
 				await release();
 			} catch (error) {
 				// A compromised lock is already gone; anything else is worth reporting.
@@ -167,6 +183,8 @@ interface HolderState {
 	stamp?: Stamp;
 	/** Known to be gone or someone else's: releasing must not remove it. */
 	lost: boolean;
+	/** An asynchronous refresh (`utimes`) under way. */
+	refreshing?: Promise<void> | undefined;
 }
 
 const holders = new Map<string, HolderState>();
@@ -294,23 +312,63 @@ the refresh of locks held keeps running), and the mtime proper-lockfile judges a
 derived from this process's observations (see `judgeLocksByObservation`).
 */
 function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
-	// The holder's own calls are the local ones (measured: with asynchronous ones a holder on sshfs saw its lock as
-	// compromised within seconds); only the judging of someone else's lock differs.
 	const local = newLockCalls();
 	return {
 		...local,
+		mkdir(directory: string, done: Done) {
+			lockFileSystem.mkdir(directory).then(
+				() => {
+					const state = holders.get(directory);
+					if (state) state.acquired = true;
+					done(null);
+				},
+				(error: NodeJS.ErrnoException) => done(error),
+			);
+		},
 		stat(target: string, done: Done<Stats>) {
 			const state = holders.get(target);
-			if (!state || state.acquired) return local.stat(target, done);
-			fs.stat(target, (error, stats) => {
-				if (error) return done(error);
-				// Someone else's lock being judged: stale (to proper-lockfile's `mtime < now - stale`) only once observed
-				// unchanged for the whole window.
-				const stale = observedStale(target, stats, staleMs, attributeCacheMs);
-				const judged = Object.create(stats) as Stats;
-				judged.mtime = new Date(stale ? 0 : Date.now() + 60_000);
-				done(null, judged);
+			if (state?.acquired) {
+				lockFileSystem.stat(target).then(
+					(stats) => {
+						// Released while the stat was under way (proper-lockfile's refresh would go on to touch the
+						// directory, by then maybe the next holder's): end that refresh. Its error goes nowhere: released.
+						if (holders.get(target) !== state) return done(Object.assign(new Error('released'), { code: 'ENOENT' }));
+						if (!state.stamp) state.stamp = stampOf(stats);
+						done(null, stats);
+					},
+					(error: NodeJS.ErrnoException) => done(error),
+				);
+				return;
+			}
+			lockFileSystem.stat(target).then(
+				(stats) => {
+					// Someone else's lock being judged: stale (to proper-lockfile's `mtime < now - stale`) only once observed
+					// unchanged for the whole window.
+					const stale = observedStale(target, stats, staleMs, attributeCacheMs);
+					const judged = Object.create(stats) as Stats;
+					judged.mtime = new Date(stale ? 0 : Date.now() + 60_000);
+					done(null, judged);
+				},
+				(error: NodeJS.ErrnoException) => done(error),
+			);
+		},
+		utimes(target: string, atime: Date, mtime: Date, done: Done) {
+			const state = holders.get(target);
+			const refresh = lockFileSystem.utimes(target, atime, mtime).then(async () => {
+				if (state) state.stamp = stampOf(await lockFileSystem.stat(target));
 			});
+			if (state) state.refreshing = refresh.catch(() => {});
+			refresh.then(
+				() => done(null),
+				(error: NodeJS.ErrnoException) => done(error),
+			);
+		},
+		rmdir(directory: string, done: Done) {
+			if (holders.get(directory)?.lost) return done(null);
+			lockFileSystem.rmdir(directory).then(
+				() => done(null),
+				(error: NodeJS.ErrnoException) => done(error),
+			);
 		},
 	};
 }

@@ -344,12 +344,19 @@ export class InboxStore {
 	*/
 	#handBack(lock: HeldLock, batches: ClaimedBatch[], error: unknown): void {
 		if (wasCommitted(error) || isMailboxError(error, 'LOCK_COMPROMISED')) return;
+		let held: void | Promise<void>;
 		try {
-			lock.assertHeld();
+			held = lock.assertHeld();
 		} catch {
 			return;
 		}
-		this.#spool.unclaim(batches);
+		// On a network file system the look is asynchronous: hand back once it says the lock is still ours.
+		if (held)
+			held.then(
+				() => this.#spool.unclaim(batches),
+				() => {},
+			);
+		else this.#spool.unclaim(batches);
 	}
 
 	async #underLock<T>(
@@ -390,7 +397,7 @@ export class InboxStore {
 				const beforeCommit = commitAfter
 					? async () => {
 							if (!(await settlesWithin(commitAfter, heldBackMaxMs))) throw heldTooLong;
-							lock.assertHeld();
+							await lock.assertHeld();
 						}
 					: () => lock.assertHeld();
 				// A rewrite that only removes entries (ack, clear, repair) need not flush its directory entry: an
