@@ -28,10 +28,13 @@ export type FileSystemOp =
 	| 'watch';
 
 /**
-Returns the error a call must fail with, or `undefined` to let it run. Called before the real call. An asynchronous
-call also accepts a promise of either, so a test can make it slow (a stalled server); a synchronous call ignores one.
+Returns the error a call must fail with, `{delayMs}` to make it slow (a stalled server: a synchronous call blocks its
+thread, the event loop, for that long; an asynchronous one only waits), or `undefined` to let it run. Called before the
+real call.
 */
-export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | undefined | Promise<Error | undefined>;
+export type FileSystemFaults = (op: FileSystemOp, path: string) => Error | { delayMs: number } | undefined;
+
+const blocker = new Int32Array(new SharedArrayBuffer(4));
 
 const direct = {
 	openSync: fs.openSync,
@@ -156,12 +159,14 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 		return;
 	}
 	const check = (op: FileSystemOp, target: fs.PathLike | number) => {
-		const error = faults(op, pathOf(target));
-		if (error instanceof Error) throw error;
+		const fault = faults(op, pathOf(target));
+		if (fault instanceof Error) throw fault;
+		if (fault) Atomics.wait(blocker, 0, 0, fault.delayMs);
 	};
 	const checkAsync = async (op: FileSystemOp, target: fs.PathLike | number) => {
-		const error = await faults(op, pathOf(target));
-		if (error) throw error;
+		const fault = faults(op, pathOf(target));
+		if (fault instanceof Error) throw fault;
+		if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
 	};
 	/** A sync call that fails first when the injector says so; `op` and the target come from its first argument. */
 	const sync = <F extends (...args: never[]) => unknown>(op: FileSystemOp, call: F): F =>
@@ -202,7 +207,11 @@ export function setFileSystemFaults(faults: FileSystemFaults | undefined): void 
 	unlink = async('unlink', direct.unlink);
 	readdir = async('readdir', direct.readdir);
 	stat = async('stat', direct.stat);
-	existsSync = (target: fs.PathLike) => !(faults('stat', pathOf(target)) instanceof Error) && direct.existsSync(target);
+	existsSync = (target: fs.PathLike) => {
+		const fault = faults('stat', pathOf(target));
+		if (fault && !(fault instanceof Error)) Atomics.wait(blocker, 0, 0, fault.delayMs);
+		return !(fault instanceof Error) && direct.existsSync(target);
+	};
 	watch = sync('watch', direct.watch);
 	lstat = async('stat', direct.lstat);
 	mkdir = async('mkdir', direct.mkdir);
