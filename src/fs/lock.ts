@@ -119,7 +119,7 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 	}
 	const judge = (current: { ino: number; ctimeMs: number }) => {
 		const { stamp } = state;
-		if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs)) {
+		if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs) && !state.seen?.has(keyOf(current))) {
 			state.lost = true;
 			compromise = errors.lockCompromised(lockPath);
 			throw compromise;
@@ -175,6 +175,16 @@ interface Stamp {
 }
 
 const stampOf = (stats: Stats): Stamp => ({ ino: stats.ino, ctimeMs: stats.ctimeMs });
+const keyOf = (stats: { ino: number; ctimeMs: number }) => `${stats.ino}:${stats.ctimeMs}`;
+
+/**
+Stamp the holder's state, remembering each version of its own directory (network file systems only, where a stat can
+be answered from the client's cache).
+*/
+function restamp(state: HolderState, stats: Stats): void {
+	state.stamp = stampOf(stats);
+	state.seen?.add(keyOf(stats));
+}
 
 /** What this process knows of a lock it is taking or holds. */
 interface HolderState {
@@ -185,6 +195,14 @@ interface HolderState {
 	lost: boolean;
 	/** An asynchronous refresh (`utimes`) under way. */
 	refreshing?: Promise<void> | undefined;
+	/**
+	Network file systems: each version (inode, change time) of our own directory seen so far, and the mtime our last
+	refresh set. A client's attribute cache can answer a stat with an older version of our own directory (sshfs caches
+	a reply to a stat that crossed our refresh for 20 s): that is still our lock, not a takeover, which makes another
+	inode. Without this a live holder judged its own lock compromised one refresh after such a stat.
+	*/
+	seen?: Set<string>;
+	setMtime?: Date;
 }
 
 const holders = new Map<string, HolderState>();
@@ -333,7 +351,15 @@ function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
 						// Released while the stat was under way (proper-lockfile's refresh would go on to touch the
 						// directory, by then maybe the next holder's): end that refresh. Its error goes nowhere: released.
 						if (holders.get(target) !== state) return done(Object.assign(new Error('released'), { code: 'ENOENT' }));
-						if (!state.stamp) state.stamp = stampOf(stats);
+						state.seen ??= new Set();
+						if (!state.stamp) restamp(state, stats);
+						// An older version of our own directory, from the client's cache: show the mtime we set, as
+						// the server has it (proper-lockfile would judge the lock compromised by the cached one).
+						if (state.setMtime && state.seen.has(keyOf(stats)) && stats.mtimeMs !== state.setMtime.getTime()) {
+							const current = Object.create(stats) as Stats;
+							current.mtime = state.setMtime;
+							return done(null, current);
+						}
 						done(null, stats);
 					},
 					(error: NodeJS.ErrnoException) => done(error),
@@ -355,7 +381,9 @@ function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
 		utimes(target: string, atime: Date, mtime: Date, done: Done) {
 			const state = holders.get(target);
 			const refresh = lockFileSystem.utimes(target, atime, mtime).then(async () => {
-				if (state) state.stamp = stampOf(await lockFileSystem.stat(target));
+				if (!state) return;
+				state.setMtime = mtime;
+				restamp(state, await lockFileSystem.stat(target));
 			});
 			if (state) state.refreshing = refresh.catch(() => {});
 			refresh.then(
