@@ -6,8 +6,10 @@ against a contender on mount B whose clock runs 5 minutes ahead (it would look 5
 lock is taken over by a contender whose clock runs 5 minutes behind (it would look 5 minutes in the future).
 */
 import { existsSync, mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock } from '../src/fs/lock.js';
 import { exited, forkTracked as forkFault, inboxEntries, startSender } from './helpers/fault-fixtures.js';
 import { nextMessage } from './helpers/fork.js';
 import { mountSshfsPair, requireSshfs, type SshfsPair } from './helpers/sshfs.js';
@@ -75,4 +77,37 @@ describe.skipIf(skip)('the inbox lock across two sshfs mounts, clocks 5 minutes 
 		expect(Date.now() - started).toBeGreaterThan(STALE_MS);
 		liveHolder.send('release');
 	}, 120_000);
+
+	it('live holders keep their locks while others on their own mount stat them (sshfs caches a reply that crossed a refresh)', async () => {
+		// Four locks, three readers each, five refreshes (one a second): before, a stat crossing a refresh made a holder
+		// judge its lock lost at about every second try.
+		const holdOne = async (name: string) => {
+			const { onA } = files(name);
+			const lock = await acquireLock(onA, `${onA}.lock`, { staleMs: STALE_MS, deadline: Date.now() + 10_000 });
+			let stop = false;
+			const readers = Array.from({ length: 3 }, async () => {
+				while (!stop) await stat(`${onA}.lock`).catch(() => {});
+			});
+			const started = Date.now();
+			let compromised: unknown;
+			try {
+				while (Date.now() - started < 5_500 && compromised === undefined) {
+					await Promise.resolve(lock.assertHeld()).catch((error: unknown) => {
+						compromised = error;
+					});
+					await new Promise((resolve) => setTimeout(resolve, 100));
+				}
+			} finally {
+				stop = true;
+				await Promise.all(readers);
+			}
+			await lock.release().catch(() => {});
+			return {
+				compromised: compromised === undefined ? undefined : String(compromised),
+				left: existsSync(`${onA}.lock`),
+			};
+		};
+		const results = await Promise.all(['c1', 'c2', 'c3', 'c4'].map(holdOne));
+		expect(results).toEqual(Array.from({ length: 4 }, () => ({ compromised: undefined, left: false })));
+	}, 30_000);
 });
