@@ -4,7 +4,7 @@ import {
 	close,
 	closeSync,
 	fsync as fsyncFd,
-	linkSync,
+	link,
 	openFd,
 	openSync,
 	rename,
@@ -177,15 +177,15 @@ export async function writeNewFile(
 ): Promise<void> {
 	let fd: number | undefined;
 	try {
-		fd = openSync(target, 'wx', mode);
-		writeFileSync(fd, data);
+		fd = await openFd(target, 'wx', mode);
+		await writeFd(fd, data);
 		await fsyncFd(fd);
 	} catch (error) {
 		// Created by this call (exclusively), so ours to remove: no half-written file is left for a reader.
-		if (fd !== undefined) unlinkQuietly(target);
+		if (fd !== undefined) await unlink(target).catch(() => {});
 		throw errors.io('create', target, error);
 	} finally {
-		if (fd !== undefined) closeQuietly(fd);
+		if (fd !== undefined) await close(fd).catch(() => {});
 	}
 	if (syncDirectory) await fsyncDirectory(path.dirname(target));
 }
@@ -208,13 +208,13 @@ export async function linkNewFile(
 	let fd: number | undefined;
 	let linked = 0;
 	try {
-		fd = openSync(temp, 'wx', mode);
-		writeFileSync(fd, data);
+		fd = await openFd(temp, 'wx', mode);
+		await writeFd(fd, data);
 		// Data first: a power cut must never leave a name pointing at an empty file (an unreadable claim).
 		if (fsync) await fsyncFd(fd);
 		for (const target of targets) {
 			try {
-				linkSync(temp, target);
+				await link(temp, target);
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code === 'EEXIST') break;
 				throw error;
@@ -226,7 +226,7 @@ export async function linkNewFile(
 	} catch (error) {
 		throw errors.io('create', targets[linked] ?? first, error);
 	} finally {
-		if (fd !== undefined) closeQuietly(fd);
-		unlinkQuietly(temp);
+		if (fd !== undefined) await close(fd).catch(() => {});
+		await unlink(temp).catch(() => {});
 	}
 }
