@@ -241,7 +241,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	async #sendAsk(frame: FrameInput, signal: AbortSignal | undefined): Promise<string> {
 		const network = this.#watcher?.mode?.network === true;
 		if (network) {
-			clearTimeout(this.#heldTimer);
 			if (this.#held.length >= HELD_ACKS_MAX) {
 				const tailMs = this.#lastAnswerAt + LEAD_RELEASE_MS - Date.now();
 				if (tailMs > 0) await new Promise((resolve) => setTimeout(resolve, tailMs));
@@ -314,9 +313,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
 		}
 		this.#held.push(entry);
 		this.#lastAnswerAt = Date.now();
+		this.#armHeld();
+	}
+
+	/** Ack the held entries at the next quiet moment (looked for every `LEAD_RELEASE_MS` while asks wait). */
+	#armHeld(): void {
 		clearTimeout(this.#heldTimer);
 		this.#heldTimer = setTimeout(() => {
+			if (this.#closed || this.#held.length === 0) return;
 			if (this.#waits.size === 0) void this.flushed();
+			else this.#armHeld();
 		}, LEAD_RELEASE_MS);
 		this.#heldTimer.unref();
 	}
