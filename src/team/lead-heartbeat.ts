@@ -3,8 +3,8 @@ A lead's heartbeat, so a claim made on another machine can be judged without its
 Leader runs, it rewrites `<team dir>/swarm-mailbox/lead-heartbeat.json` in place every `refreshMs` with its claim's
 identity and a beat counter. Another machine reads that file fresh (`O_DIRECT`: no client cache) and compares beats,
 never times: the claim is alive once a beat is seen to change, and dead once the same beat (or no heartbeat of this
-claim at all) has been seen for the whole stale window, measured on the judge's own clock (`observedStale`). Clock skew
-between machines therefore never makes a live lead look dead.
+claim at all) has been seen for the whole stale window, measured on the judge's own monotonic clock. Clock skew between
+machines, or a step of the judge's clock, therefore never makes a live lead look dead.
 
 A claim from this machine is still judged by its pid, as Claude Code judges it. A claim from another machine without
 `refreshMs` (Claude Code's, or an older version of ours) promises no heartbeat and cannot be judged.
@@ -17,8 +17,7 @@ import { errors } from '../errors.js';
 import { ensureDirectoryInRoot } from '../fs/directories.js';
 import { open } from '../fs/fs-seam.js';
 import { fileSystemOf } from '../fs/fs-type.js';
-import { observedStale } from '../fs/lock.js';
-import { readFileFresh } from '../fs/read-file.js';
+import { readFileFresh, readFileNoFollow } from '../fs/read-file.js';
 import { judgeProcess, onThisMachine, type ProcessClaim, type ProcessState } from './lead-process.js';
 
 /** How long a lead's heartbeat may stay unchanged before its claim counts as dead, in ms. */
@@ -135,13 +134,18 @@ export class LeadHeartbeat {
 	}
 }
 
-/** The beat of `claim` in `file` as the server has it now; -1 when the file is absent, unreadable or another claim's. */
-async function readBeat(file: string, claim: ProcessClaim): Promise<number> {
+/**
+The beat of `claim` in `file` as the server has it now; -1 when the file is absent or holds another claim's (or a
+half-written) beat; `undefined` when it cannot be read, which proves nothing either way.
+*/
+async function readBeat(file: string, claim: ProcessClaim): Promise<number | undefined> {
 	let bytes: Buffer | undefined;
 	try {
-		bytes = await readFileFresh(file);
+		// On a network file system a fresh read (no client cache); locally the page cache is the file.
+		const network = (await fileSystemOf(path.dirname(file))).network;
+		bytes = network ? await readFileFresh(file) : (await readFileNoFollow(file))?.bytes;
 	} catch {
-		return -1;
+		return undefined;
 	}
 	if (!bytes) return -1;
 	try {
@@ -161,55 +165,84 @@ export interface JudgeLeadOptions {
 	staleMs?: number;
 }
 
-const lastBeats = new Map<string, number>();
+/** Each claim's beat as last seen, when it was first seen with that value, and when last looked at (monotonic ms). */
+const looks = new Map<string, { beat: number; since: number; at: number }>();
 
 function keyOf(file: string, claim: ProcessClaim): string {
 	return `lead\0${file}\0${claim.pidSpace}\0${claim.pid}\0${claim.claimedAt}`;
 }
 
-/**
-One look at the recorded lead. A claim made on this machine is judged by its pid (`judgeProcess`). One made elsewhere
-with a heartbeat is `alive` when its beat changed since this process's previous look, `dead` once the same beat has
-been seen for the whole window (first look included: no look is ever `dead`, as nothing was watched yet), else
-`unknown`. One made elsewhere without a heartbeat is `unknown`.
-*/
-export async function judgeLead(claim: ProcessClaim, options: JudgeLeadOptions): Promise<ProcessState> {
-	if (onThisMachine(claim) || claim.refreshMs === undefined) return judgeProcess(claim);
-	const file = leadHeartbeatPath(options.directory);
-	const beat = await readBeat(file, claim);
-	const key = keyOf(file, claim);
-	const previous = lastBeats.get(key);
-	lastBeats.set(key, beat);
-	if (lastBeats.size > 256) lastBeats.delete(lastBeats.keys().next().value as string);
-	// The content is read fresh; only "absent" can be a cached answer (a client's negative directory entry).
-	const cacheMs = beat === -1 ? (await fileSystemOf(path.dirname(file))).attributeCacheMs : 0;
-	if (observedStale(key, { mtimeMs: beat }, windowOf(claim, options.staleMs ?? LEAD_STALE_MS), cacheMs)) return 'dead';
-	return previous !== undefined && previous !== beat ? 'alive' : 'unknown';
+interface Look {
+	/** Undefined: unreadable, which proves nothing. */
+	beat?: number;
+	/** A beat of this claim seen to change since the previous look (within the window): it lives. */
+	changed: boolean;
+	/** The same beat (or none of this claim) seen for the whole window: it is dead. */
+	stale: boolean;
 }
 
 /**
-Watch the recorded lead until it is judged: `alive` (or `dead`) at once for a claim of this machine or one without a
-heartbeat (`unknown`); for one with a heartbeat from elsewhere, `alive` as soon as its beat changes, `dead` once it
-has not for the window. Bounded: the window plus the attribute-cache time and one beat.
+One fresh read of a heartbeat from elsewhere, compared with the previous look. Durations are measured on this
+process's monotonic clock (`performance.now()`), so neither another machine's clock nor a step of this one (NTP)
+changes a verdict; `observedStale` in `fs/lock.ts` is the same idea on the wall clock.
+*/
+async function look(claim: ProcessClaim, options: JudgeLeadOptions): Promise<Look> {
+	const file = leadHeartbeatPath(options.directory);
+	const beat = await readBeat(file, claim);
+	if (beat === undefined) return { changed: false, stale: false };
+	// The content is read fresh; only "absent" can be a cached answer (a client's negative directory entry).
+	const cacheMs = beat === -1 ? (await fileSystemOf(path.dirname(file))).attributeCacheMs : 0;
+	const window = windowOf(claim, options.staleMs ?? LEAD_STALE_MS);
+	const key = keyOf(file, claim);
+	const now = performance.now();
+	const seen = looks.get(key);
+	if (seen && seen.beat === beat) {
+		seen.at = now;
+		return { beat, changed: false, stale: now - seen.since >= window + cacheMs };
+	}
+	looks.set(key, { beat, since: now, at: now });
+	if (looks.size > 256) looks.delete(looks.keys().next().value as string);
+	// Only a real beat of this claim proves life: -1 (another claim's beat, a half-written file) may be a dead one's.
+	return { beat, changed: seen !== undefined && beat >= 0 && now - seen.at <= window, stale: false };
+}
+
+/**
+One look at the recorded lead. A claim made on this machine is judged by its pid (`judgeProcess`). One made elsewhere
+with a heartbeat is `dead` once the same beat (or none of this claim) has been seen for the whole window (a first look
+never is: nothing was watched yet), `alive` when its beat changed since this process's previous look within the
+window, else `unknown`. One made elsewhere without a heartbeat is `unknown`.
+*/
+export async function judgeLead(claim: ProcessClaim, options: JudgeLeadOptions): Promise<ProcessState> {
+	if (onThisMachine(claim) || claim.refreshMs === undefined) return judgeProcess(claim);
+	const { changed, stale } = await look(claim, options);
+	return stale ? 'dead' : changed ? 'alive' : 'unknown';
+}
+
+/**
+Watch the recorded lead until it is judged: at once for a claim of this machine (by its pid) or one without a
+heartbeat (`unknown`); for one with a heartbeat from elsewhere, `alive` as soon as its beat changes while watched,
+`dead` once it has not for the window. Bounded: the window plus the attribute-cache time and one beat.
 */
 export async function watchLead(
 	claim: ProcessClaim,
 	options: JudgeLeadOptions & { signal?: AbortSignal | undefined },
 ): Promise<ProcessState> {
-	const first = await judgeLead(claim, options);
-	if (first !== 'unknown' || onThisMachine(claim) || claim.refreshMs === undefined) return first;
+	if (onThisMachine(claim) || claim.refreshMs === undefined) return judgeProcess(claim);
+	const first = await look(claim, options);
+	if (first.stale) return 'dead';
 	const window = windowOf(claim, options.staleMs ?? LEAD_STALE_MS);
 	const { attributeCacheMs } = await fileSystemOf(options.directory);
 	const pollMs = Math.max(25, Math.min(claim.refreshMs / 2, window / 20, 1_000));
-	const deadline = Date.now() + window + attributeCacheMs + claim.refreshMs + 5 * pollMs;
-	while (Date.now() < deadline) {
+	const deadline = performance.now() + window + attributeCacheMs + claim.refreshMs + 5 * pollMs;
+	while (performance.now() < deadline) {
 		try {
 			await sleep(pollMs, undefined, { signal: options.signal });
 		} catch {
 			throw errors.aborted('Judging the recorded lead', options.signal?.reason);
 		}
-		const state = await judgeLead(claim, options);
-		if (state !== 'unknown') return state;
+		const next = await look(claim, options);
+		if (next.stale) return 'dead';
+		if (next.changed) return 'alive';
 	}
 	return 'alive'; // unreachable in practice (the window ends first); unproven either way, so the safe verdict
 }
