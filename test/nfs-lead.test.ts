@@ -52,6 +52,7 @@ describe.skipIf(noSshfs || noHosts)(
 			const refusal = await nextMessage(refusedB, answered, 60_000);
 			expect(refusal).toMatchObject({ kind: 'refused', code: 'LEAD_ACTIVE' });
 			expect(refusal['message']).toContain('on host-a');
+			console.info(`host-b refused in ${Math.round(refusal['elapsedMs'] as number)} ms (Team.open included)`);
 			// A worker here (another pid space again) is never told "no lead" while the beats go on: it waits and times out.
 			const worker = new Worker(teamB, { name: 'ann', leadStaleMs: LEAD_STALE_MS, timeoutMs: 3 * LEAD_STALE_MS });
 			const waited = await worker.requestPermission({
@@ -72,6 +73,7 @@ describe.skipIf(noSshfs || noHosts)(
 			expect(await takeover).toMatchObject({ state: 'dead' });
 			expect((await takeover)['message']).toMatch(/on host-a\) stopped refreshing its heartbeat/);
 			expect(ready['elapsedMs'] as number).toBeGreaterThanOrEqual(LEAD_STALE_MS);
+			console.info(`host-b took over in ${Math.round(ready['elapsedMs'] as number)} ms (window ${LEAD_STALE_MS} ms)`);
 			expect(performance.now() - killedAt).toBeGreaterThanOrEqual(LEAD_STALE_MS);
 			const claimB = parseProcessClaim((await teamB.readConfig()).leadProcess);
 			expect(claimB?.pidSpace).toMatch(/^host-b#/);
