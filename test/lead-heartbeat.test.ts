@@ -7,7 +7,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MailboxError } from '../src/errors.js';
 import { Leader, type LeadTakeover } from '../src/leader/leader.js';
-import { judgeLead, LeadHeartbeat, leadHeartbeatPath, leadRefreshMs } from '../src/team/lead-heartbeat.js';
+import {
+	defaultLeadStaleMs,
+	judgeLead,
+	LeadHeartbeat,
+	leadHeartbeatPath,
+	leadRefreshMs,
+} from '../src/team/lead-heartbeat.js';
 import {
 	bootId,
 	judgeProcess,
@@ -85,6 +91,24 @@ describe('claims across machines', () => {
 		const last = beat();
 		await new Promise((resolve) => setTimeout(resolve, 2 * leadRefreshMs(STALE_MS)));
 		expect(beat()).toBe(last); // closed: no more beats
+	});
+
+	it('SWARM_MAILBOX_LEAD_STALE_MS sets the window where no option does (the CLI commands)', async () => {
+		expect(defaultLeadStaleMs()).toBe(30_000);
+		process.env.SWARM_MAILBOX_LEAD_STALE_MS = '600';
+		try {
+			expect(defaultLeadStaleMs()).toBe(600);
+			const { team } = await newTeam();
+			const leader = track(new Leader(team));
+			await leader.start();
+			expect(leader.leadClaim?.refreshMs).toBe(leadRefreshMs(600));
+			await leader.close();
+		} finally {
+			delete process.env.SWARM_MAILBOX_LEAD_STALE_MS;
+		}
+		process.env.SWARM_MAILBOX_LEAD_STALE_MS = 'soon';
+		expect(defaultLeadStaleMs()).toBe(30_000); // not a number: the default
+		delete process.env.SWARM_MAILBOX_LEAD_STALE_MS;
 	});
 
 	it('this host name and pid namespace with another boot id is another machine: its pid is not judged here', () => {

@@ -20,8 +20,14 @@ import { fileSystemOf } from '../fs/fs-type.js';
 import { readFileFresh, readFileNoFollow } from '../fs/read-file.js';
 import { judgeProcess, onThisMachine, type ProcessClaim, type ProcessState } from './lead-process.js';
 
-/** How long a lead's heartbeat may stay unchanged before its claim counts as dead, in ms. */
-export const LEAD_STALE_MS = 30_000;
+/**
+How long a lead's heartbeat may stay unchanged before its claim counts as dead, in ms, where no option says:
+`SWARM_MAILBOX_LEAD_STALE_MS` (for the CLI's commands), else 30 s.
+*/
+export function defaultLeadStaleMs(): number {
+	const value = Number(process.env.SWARM_MAILBOX_LEAD_STALE_MS);
+	return process.env.SWARM_MAILBOX_LEAD_STALE_MS && Number.isFinite(value) && value > 0 ? value : 30_000;
+}
 
 /** A judge never waits longer than this for a heartbeat, whatever period a claim announces. */
 const MAX_WINDOW_MS = 600_000;
@@ -105,7 +111,7 @@ export class LeadHeartbeat {
 	/** Keep beating until `close()`. A failed beat is reported to `onError` once, until one succeeds again. */
 	start(onError: (error: unknown) => void = () => {}): void {
 		if (this.#timer || this.#closed) return;
-		const every = this.#claim.refreshMs ?? leadRefreshMs(LEAD_STALE_MS);
+		const every = this.#claim.refreshMs ?? leadRefreshMs(defaultLeadStaleMs());
 		this.#timer = setInterval(() => {
 			if (this.#writing) return; // a slow server: never pile beats up
 			this.#writing = writeBeat(this.file, this.#claim, ++this.#beat, this.#place.fileMode ?? 0o600)
@@ -192,7 +198,7 @@ async function look(claim: ProcessClaim, options: JudgeLeadOptions): Promise<Loo
 	if (beat === undefined) return { changed: false, stale: false };
 	// The content is read fresh; only "absent" can be a cached answer (a client's negative directory entry).
 	const cacheMs = beat === -1 ? (await fileSystemOf(path.dirname(file))).attributeCacheMs : 0;
-	const window = windowOf(claim, options.staleMs ?? LEAD_STALE_MS);
+	const window = windowOf(claim, options.staleMs ?? defaultLeadStaleMs());
 	const key = keyOf(file, claim);
 	const now = performance.now();
 	const seen = looks.get(key);
@@ -230,7 +236,7 @@ export async function watchLead(
 	if (onThisMachine(claim) || claim.refreshMs === undefined) return judgeProcess(claim);
 	const first = await look(claim, options);
 	if (first.stale) return 'dead';
-	const window = windowOf(claim, options.staleMs ?? LEAD_STALE_MS);
+	const window = windowOf(claim, options.staleMs ?? defaultLeadStaleMs());
 	const { attributeCacheMs } = await fileSystemOf(options.directory);
 	const pollMs = Math.max(25, Math.min(claim.refreshMs / 2, window / 20, 1_000));
 	const deadline = performance.now() + window + attributeCacheMs + claim.refreshMs + 5 * pollMs;

@@ -15,7 +15,7 @@ import {
 	type TeamMember,
 	validMembers,
 } from './config.js';
-import { LEAD_STALE_MS, LeadHeartbeat, leadRefreshMs, watchLead } from './lead-heartbeat.js';
+import { defaultLeadStaleMs, judgeLead, LeadHeartbeat, leadRefreshMs, watchLead } from './lead-heartbeat.js';
 import {
 	claimForThisProcess,
 	hostOfSpace,
@@ -74,7 +74,7 @@ export interface ClaimLeadOptions extends OperationOptions {
 	/**
 	How long a lead's heartbeat may stay unchanged, as seen from here, before its claim counts as dead (a claim made on
 	another machine is judged so, waiting up to this long). This claim's heartbeat beats six times per window.
-	@default 30_000
+	@default 30_000 (`SWARM_MAILBOX_LEAD_STALE_MS` if set)
 	*/
 	leadStaleMs?: number;
 }
@@ -198,7 +198,7 @@ export class Team {
 	@throws {MailboxError} `LEAD_ACTIVE` when a live process holds it (unless `takeover`).
 	*/
 	async claimLead(options: ClaimLeadOptions = {}): Promise<LeadClaim> {
-		const staleMs = options.leadStaleMs ?? LEAD_STALE_MS;
+		const staleMs = options.leadStaleMs ?? defaultLeadStaleMs();
 		const judging = { directory: this.directory, staleMs, signal: options.signal };
 		// A claim watched from here, with its verdict; re-watched if another appears meanwhile.
 		let watched: { claim: ProcessClaim; state: ProcessState } | undefined;
@@ -224,7 +224,8 @@ export class Team {
 					if (!previous || onThisMachine(previous) || previous.refreshMs === undefined || options.takeover) {
 						state = judgeProcess(previous);
 					} else if (watched && sameClaim(watched.claim, previous)) {
-						state = watched.state;
+						// One more look under the lock: a lead that was only paused may have beaten again since.
+						state = (await judgeLead(previous, judging)) === 'alive' ? 'alive' : watched.state;
 					} else {
 						found = previous; // another lead claimed while we watched: watch that one
 						return undefined;

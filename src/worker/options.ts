@@ -31,7 +31,7 @@ export interface WorkerOptions {
 	waitForLead?: boolean;
 	/**
 	A lead recorded by another machine counts as gone (`no-lead`) only once its heartbeat has been seen unchanged this
-	long by this worker's own looks (never by comparing clocks). @default 30_000
+	long by this worker's own looks (never by comparing clocks). @default 30_000 (`SWARM_MAILBOX_LEAD_STALE_MS` if set)
 	*/
 	leadStaleMs?: number;
 	/**

@@ -25,7 +25,7 @@ import {
 import { encodeFrame } from '../protocol/frame-codec.js';
 import type { FrameInput } from '../protocol/frames.js';
 import { leaderNameOf } from '../team/config.js';
-import { judgeLead, LEAD_STALE_MS } from '../team/lead-heartbeat.js';
+import { defaultLeadStaleMs, judgeLead } from '../team/lead-heartbeat.js';
 import { hostOfSpace, onThisMachine, parseProcessClaim } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
@@ -220,7 +220,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 			if (this.#options.leaderName !== undefined && this.#options.leaderName !== leaderNameOf(config)) return undefined;
 			const lead = parseProcessClaim(config.leadProcess);
 			if (!lead) return undefined;
-			const staleMs = this.#options.leadStaleMs ?? LEAD_STALE_MS;
+			const staleMs = this.#options.leadStaleMs ?? defaultLeadStaleMs();
 			if ((await judgeLead(lead, { directory: this.team.directory, staleMs })) !== 'dead') return undefined;
 			const elsewhere = onThisMachine(lead) ? undefined : { host: hostOfSpace(lead.pidSpace), staleMs };
 			return outcomeMessages.noLead(leader, lead.pid, elsewhere);
