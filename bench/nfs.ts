@@ -1,5 +1,5 @@
 /**
-Section 14: teams across machines, on a real network file system. One directory served by a private OpenSSH server on
+Section 15: teams across machines, on a real network file system. One directory served by a private OpenSSH server on
 127.0.0.1 and mounted twice through sshfs with default caching (test/helpers/sshfs.ts); each mount stands for one
 machine. Every process finds the network file system itself (statfs) and polls the inbox content.
 - Round trip: a Leader on mount A, a Worker on mount B, at each polling interval (goal: p50 ≤ 1.5 × interval + 10 ms).
