@@ -44,7 +44,7 @@ export type { DroppedRequest, LeaderEvents, LeaderOptions, LeadTakeover } from '
 export type { RemoteAnswerOptions } from './remote.js';
 
 /** How long an answer across machines waits for its request's ack (an ack stuck behind a busy lock is not waited out). */
-const ACK_NOW_MAX_MS = 250;
+const ACK_NOW_MAX_MS = 750;
 
 /** The team lead: receives permission requests, has them decided, answers each exactly once. */
 export class Leader extends EventEmitter<LeaderEvents> {

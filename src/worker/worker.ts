@@ -45,10 +45,10 @@ export type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './
 const LEAD_CHECK_MS = 2_000;
 /** Beyond two polling intervals, how long a just-sent ask's answer is watched for closely (a policy's answer). */
 const ANSWER_DUE_MS = 1_000;
-/** How long after an answer the lead's lock on this inbox may still be held (its release is a server round trip). */
-const LEAD_RELEASE_MS = 25;
+/** How long after an answer the lead's lock on this inbox may still be held (a server round trip away, later on a busy machine). */
+const LEAD_RELEASE_MS = 200;
 /** Handled entries held back (across machines) before an ask acks them first. */
-const HELD_ACKS_MAX = 8;
+const HELD_ACKS_MAX = 16;
 /** How long an unknown answer in a shared inbox is left for the process that asked (see `sharedInbox`). */
 const SHARED_ANSWER_CLAIM_MS = 60_000;
 
