@@ -1,20 +1,11 @@
 import type { FSWatcher } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { customAlphabet } from 'nanoid';
+import { customAlphabet } from 'nanoid/non-secure';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
 import { ensureDirectory } from '../fs/directories.js';
-import {
-	existsSync,
-	fstatSync,
-	readdirSync,
-	readFileSync,
-	renameSync,
-	rmSync,
-	unlinkSync,
-	watch,
-} from '../fs/fs-seam.js';
+import { existsSync, fstatSync, readdirSync, readFileSync, renameSync, unlinkSync, watch } from '../fs/fs-seam.js';
 import { readFileFresh } from '../fs/read-file.js';
 
 /**
@@ -48,10 +39,17 @@ export interface BatchWatch {
 	close(): void;
 }
 
+/**
+The random part of a batch name. It only has to differ from the other batches waiting in this one private directory
+(after a millisecond time prefix), not be unguessable: Math.random suffices, and spares a fresh process the load of the
+crypto module on its first contended send.
+*/
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 
 export class Spool {
 	readonly directory: string;
+	/** `directory` and a separator: batch paths are built by concatenation, not `path.join`, on every status check. */
+	readonly #prefix: string;
 	readonly #fileMode: number;
 	readonly #dirMode: number;
 	/** A descriptor on each batch this process deposited and still waits for (its link count outlives renames). */
@@ -65,6 +63,7 @@ export class Spool {
 
 	constructor(inboxPath: string, fileMode: number, dirMode: number) {
 		this.directory = `${inboxPath}.spool`;
+		this.#prefix = path.join(this.directory, path.sep);
 		this.#fileMode = fileMode;
 		this.#dirMode = dirMode;
 	}
@@ -211,7 +210,7 @@ export class Spool {
 
 	/** Remove the `full` marker once its sender has seen it. */
 	forget(id: string): void {
-		rmSync(this.#file(id, 'full'), { force: true });
+		removeFile(this.#file(id, 'full'));
 	}
 
 	/** `claimAll`, fresh and asynchronous on a network file system. */
@@ -300,7 +299,7 @@ export class Spool {
 				// Deposits are renamed into place complete, so only a crash of the machine leaves a torn one,
 				// and its sender (on the same machine) was never answered.
 			}
-			rmSync(claimed, { force: true });
+			removeFile(claimed);
 		}
 		return batches;
 	}
@@ -311,7 +310,7 @@ export class Spool {
 		// the inbox, and removed; a rejected batch already gone had nothing to mark.
 		const remove = this.network
 			? (file: string) => rm(file, { force: true }).catch(() => {})
-			: (file: string) => void quietly(() => rmSync(file, { force: true }));
+			: (file: string) => void quietly(() => removeFile(file));
 		const markFull = this.network
 			? (file: string) => rename(file, file.replace(/\.claimed$/, '.full')).catch(() => {})
 			: (file: string) => void quietly(() => renameSync(file, file.replace(/\.claimed$/, '.full')));
@@ -338,7 +337,19 @@ export class Spool {
 	}
 
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
-		return path.join(this.directory, `${id}.${state}`);
+		return `${this.#prefix}${id}.${state}`;
+	}
+}
+
+/**
+`rmSync(file, { force: true })` for one file: an absent file is no error. Called once per committed batch; `rmSync`
+would stat the file first, through a module a fresh process has to load.
+*/
+function removeFile(file: string): void {
+	try {
+		unlinkSync(file);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 	}
 }
 
