@@ -136,8 +136,9 @@ export class Spool {
 	}
 
 	/**
-	Wake-ups for one waiting batch: its own file changes when a lock holder claims it (rename) or commits it
-	(unlink), and inotify follows the inode across the rename. Only a hint; callers re-check the state. A watch that
+	Wake-ups for one waiting batch: its own file changes when a lock holder commits it (unlink), hands it back or marks
+	it full (renames), and inotify follows the inode across renames. The claim itself wakes no one (see `onChange`). Only
+	a hint; callers re-check the state. A watch that
 	cannot be armed (ENOSPC when the inotify watches are used up, a file system without notifications, a batch claimed
 	already) gives no hint at all: the waiter sleeps out its timer, never spins.
 	*/
@@ -152,7 +153,11 @@ export class Spool {
 			wait.resolve(changed);
 			return true;
 		};
-		const onChange = () => {
+		const claimed = this.#file(id, 'claimed');
+		const onChange = (event: string) => {
+			// A claim (the rename to `.claimed`) leaves the sender nothing to do: the holder's commit (an unlink) or hand-back
+			// (a rename) notifies again. Not waking for it saves each contended send a round of checks and a lock attempt.
+			if (event === 'rename' && existsSync(claimed)) return;
 			if (!finish(true)) fired = true;
 		};
 		let watcher: FSWatcher | undefined;
