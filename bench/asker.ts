@@ -7,7 +7,7 @@ import type { AskResult, OursAskCommand } from './child-commands.js';
 const warmUpAsks = 2;
 
 export async function prepareAsker(command: OursAskCommand): Promise<() => Promise<AskResult>> {
-	const { root, team: teamName, name, count, polling } = command;
+	const { root, team: teamName, name, count, polling, commands = ['echo'] } = command;
 	const team = await Team.open(teamName, { root });
 	const worker = new Worker(team, { name, polling, timeoutMs: 60_000 });
 	await worker.ready();
@@ -15,7 +15,7 @@ export async function prepareAsker(command: OursAskCommand): Promise<() => Promi
 		worker.requestPermission({
 			toolName: 'Bash',
 			toolUseId: `toolu_${name}_${index}`,
-			input: { command: `echo ${index}` },
+			input: { command: `${commands[Math.abs(index) % commands.length]} ${index}` },
 		});
 	for (let index = 0; index < warmUpAsks; index++) await ask(-1 - index);
 	return async () => {

@@ -22,6 +22,8 @@ export interface OursAskCommand {
 	count: number;
 	/** Poll the inbox instead of OS notifications (network file system mode). */
 	polling: boolean;
+	/** Commands asked in turn (ask `i` runs `<commands[i % n]> <i>`); default: `echo`. */
+	commands?: string[];
 }
 
 /** The same through the older path: request written by the baseline writer, answer found by a 500 ms poll. */

@@ -1,11 +1,10 @@
 /**
-Section 12: the Leader's `decide` function on the fast path against the policy. Three forked leads, each on its own
-team: one whose policy allows Bash, one whose `decide` allows it at once, one whose `decide` awaits a 1 ms timer
-first. One worker (a pool child) asks each in turn, a block of round trips at a time, the three interleaved over
-several rounds, so all three share the machine's conditions.
+Section 12: the Leader's `decide` function on the fast path against the policy. One forked lead answers three kinds of
+Bash call: by its policy's rule, by a `decide` function at once, and by the same function after awaiting a 1 ms timer.
+One worker (a pool child) asks the three in turn, request by request (the order rotates, so no kind always follows the
+same other one), so all three share one process, one directory and the machine's conditions of the same moment.
 */
 
-import type { ChildProcess } from 'node:child_process';
 import { Team } from '../src/index.js';
 import { nextMessage } from '../test/helpers/fork.js';
 import type { AskResult, ChildCommand } from './child-commands.js';
@@ -16,55 +15,61 @@ import { fixed, median, percentile } from './stats.js';
 const modes = ['policy', 'decide', 'decide-async'] as const;
 type Mode = (typeof modes)[number];
 
+/** The command prefix the lead answers each way (bench/leader-process.ts). */
+const prefixes: Record<Mode, string> = { policy: 'policy', decide: 'sync', 'decide-async': 'async' };
+/** Three rotations of the three kinds: each kind follows each other one. */
+const order: Mode[] = [
+	'policy',
+	'decide',
+	'decide-async',
+	'decide',
+	'decide-async',
+	'policy',
+	'decide-async',
+	'policy',
+	'decide',
+];
+
 const labels: Record<Mode, string> = {
 	policy: 'policy allows Bash',
 	decide: '`decide` allows Bash (sync)',
 	'decide-async': '`decide` awaits a 1 ms timer, then allows',
 };
 
-async function timerWaits(lead: ChildProcess): Promise<number[]> {
+async function timerWaits(lead: ReturnType<BenchContext['fork']>): Promise<number[]> {
 	const reply = nextMessage(lead, 'timer');
 	lead.send({ kind: 'timer-query' });
 	return (await reply)['waits'] as number[];
 }
 
 export async function deciderRoundTrips(ctx: BenchContext): Promise<SectionResult> {
-	const rounds = ctx.quick ? 3 : 10;
-	const perBlock = ctx.quick ? 30 : 100;
-	const leads = new Map<Mode, { root: string; child: ChildProcess }>();
+	const count = ctx.quick ? 270 : 2_700;
+	const root = ctx.freshDir('decider');
+	await Team.create('bench', { root, members: [{ name: 'w0' }] });
+	const lead = ctx.fork(ctx.bundle.leader, [root, 'bench', '0', 'decide']);
 	const samples = new Map<Mode, number[]>(modes.map((mode) => [mode, []]));
 	try {
-		for (const mode of modes) {
-			const root = ctx.freshDir(`decider-${mode}`);
-			await Team.create('bench', { root, members: [{ name: 'w0' }] });
-			const child = ctx.fork(ctx.bundle.leader, [root, 'bench', '0', mode]);
-			await nextMessage(child, 'ready');
-			leads.set(mode, { root, child });
+		await nextMessage(lead, 'ready');
+		const command: ChildCommand = {
+			role: 'ask',
+			impl: 'ours',
+			root,
+			team: 'bench',
+			name: 'w0',
+			count,
+			polling: false,
+			commands: order.map((mode) => prefixes[mode]),
+		};
+		const job = ctx.pool.job<AskResult>([command]);
+		await job.prepared;
+		const [result] = await job.go();
+		if (!result || result.samples.length !== count) {
+			ctx.fail(`decider: ${result?.unanswered ?? count} unanswered, refused: ${result?.refused[0]}`);
 		}
-		for (let round = 0; round < rounds; round++) {
-			// A different order each round, so no mode always runs right after the same other one.
-			const order = modes.map((_, index) => modes[(index + round) % modes.length] as Mode);
-			for (const mode of order) {
-				const { root } = leads.get(mode) as { root: string };
-				const command: ChildCommand = {
-					role: 'ask',
-					impl: 'ours',
-					root,
-					team: 'bench',
-					name: 'w0',
-					count: perBlock,
-					polling: false,
-				};
-				const job = ctx.pool.job<AskResult>([command]);
-				await job.prepared;
-				const [result] = await job.go();
-				if (!result || result.unanswered > 0 || result.refused.length > 0) {
-					ctx.fail(`decider (${mode}): ${result?.unanswered ?? perBlock} unanswered, refused: ${result?.refused[0]}`);
-				}
-				samples.get(mode)?.push(...(result?.samples ?? []));
-			}
-		}
-		const waits = await timerWaits((leads.get('decide-async') as { child: ChildProcess }).child);
+		(result?.samples ?? []).forEach((sample, index) => {
+			samples.get(order[index % order.length] as Mode)?.push(sample);
+		});
+		const waits = await timerWaits(lead);
 		const p50 = (mode: Mode) => median(samples.get(mode) ?? []);
 		const decideRatio = p50('decide') / p50('policy');
 		const asyncExtra = p50('decide-async') - p50('decide');
@@ -81,8 +86,8 @@ export async function deciderRoundTrips(ctx: BenchContext): Promise<SectionResul
 				title: '12. Decide in code on the fast path',
 				intro: [
 					'Permission round trips (1 worker, one ask after another) answered by a forked Leader: by its policy, by',
-					'a `decide` function that answers at once, and by one that awaits a 1 ms timer first. The three leads run',
-					`side by side; the worker asks each in blocks of ${perBlock}, interleaved over ${rounds} rounds.`,
+					'a `decide` function that answers at once, and by one that awaits a 1 ms timer first. One lead answers all',
+					`three; the worker asks ${count} times, the three kinds in turn, request by request.`,
 				].join(' '),
 				headers: ['answered by', 'requests', 'p50 ms', 'p99 ms', 'p50 ÷ policy'],
 				rows: modes.map(row),
@@ -105,6 +110,6 @@ export async function deciderRoundTrips(ctx: BenchContext): Promise<SectionResul
 			],
 		};
 	} finally {
-		for (const { child } of leads.values()) await stop(child);
+		await stop(lead);
 	}
 }

@@ -260,7 +260,10 @@ export const outcomeMessages = {
 	unverified: () =>
 		"Your team lead's answer to this request could not be verified, so it was not used and the request was denied.",
 	closed: () => 'The worker was closed before the team lead answered.',
-	noLead: (lead: string, pid: number) =>
-		`The team lead (${lead}) is not running: its recorded process ${pid} on this host is gone, so the request was ` +
-		'denied at once. Start a lead (`swarm-mailbox lead <team>` or a `Leader`) and ask again.',
+	noLead: (lead: string, pid: number, elsewhere?: { host: string; staleMs: number }) =>
+		`The team lead (${lead}) is not running: ${
+			elsewhere
+				? `the heartbeat of its recorded process ${pid} on ${elsewhere.host} has not changed for ${elsewhere.staleMs} ms`
+				: `its recorded process ${pid} on this host is gone`
+		}, so the request was denied at once. Start a lead (\`swarm-mailbox lead <team>\` or a \`Leader\`) and ask again.`,
 };

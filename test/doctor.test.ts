@@ -193,6 +193,9 @@ describe('leftovers, locks and modes', () => {
 		writeFileSync(oldTemp, '[{"half":', { mode: 0o600 });
 		utimesSync(oldTemp, OLD, OLD);
 		writeFileSync(freshTemp, '[]', { mode: 0o600 });
+		// Dated a minute ahead: still young after the fix has watched the stale locks for the window.
+		const ahead = new Date(Date.now() + 60_000);
+		utimesSync(freshTemp, ahead, ahead);
 		const configLock = `${team.configPath}.lock`;
 		const rulesLock = path.join(team.directory, 'swarm-mailbox/rules.json.lock');
 		mkdirSync(configLock);
@@ -209,7 +212,7 @@ describe('leftovers, locks and modes', () => {
 		chmodSync(worker.path, 0o666);
 		chmodSync(inboxes, 0o757);
 
-		const report = await diagnoseTeam('omega', { root, fix: true });
+		const report = await diagnoseTeam('omega', { root, fix: true, staleMs: 2_000 });
 		expect(codes(report.problems)).toEqual([
 			'BAD_MODE',
 			'LEFTOVER_TEMP',

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockFileSystem } from '../src/fs/fs-seam.js';
-import { acquireLock } from '../src/fs/lock.js';
+import { acquireLock, observedStale } from '../src/fs/lock.js';
 import { Inbox, isMailboxError } from '../src/index.js';
 import { forkFixture, nextMessage } from './helpers/fork.js';
 import { tempDir } from './helpers/temp.js';
@@ -189,4 +189,21 @@ describe('the lock’s mtime precision', () => {
 			lockFileSystem.utimesSync = realUtimes;
 		}
 	}, 30_000);
+});
+
+describe('judging a lock by observation', () => {
+	it('is not fooled by a jump of the wall clock: only time on the monotonic clock ages an observation', async () => {
+		const key = path.join(tempDir(), 'jump.lock');
+		const realNow = Date.now;
+		try {
+			expect(observedStale(key, { mtimeMs: 1_000 }, 200)).toBe(false); // first seen
+			Date.now = () => realNow() + 3_600_000; // the wall clock jumps an hour ahead
+			expect(observedStale(key, { mtimeMs: 1_000 }, 200)).toBe(false);
+			await new Promise((resolve) => setTimeout(resolve, 250));
+			expect(observedStale(key, { mtimeMs: 1_000 }, 200)).toBe(true); // unchanged for the whole window
+			expect(observedStale(key, { mtimeMs: 2_000 }, 200)).toBe(false); // refreshed: seen anew
+		} finally {
+			Date.now = realNow;
+		}
+	});
 });

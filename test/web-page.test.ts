@@ -131,6 +131,43 @@ describe.runIf(browserTests)('approval page in a browser', () => {
 		}, 'the policy decision logged');
 	});
 
+	it('Always allow with "its prefix" persists the command prefix and sends it to the worker as a session rule', async () => {
+		const outcome = bob.ask(bash('make test --verbose'));
+		const request = card('make test --verbose');
+		await request.locator('.actions .scope').selectOption('prefix');
+		await request.locator('.actions .always').click();
+		expect(await outcome).toMatchObject({
+			behavior: 'allow',
+			permissionUpdates: [
+				{ type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'make test:*' }], destination: 'session' },
+			],
+		});
+		expect(readFileSync(Policy.rulesFileOf(team), 'utf8')).toContain('Bash(make test:*)');
+		// Another command with that prefix is now the policy's.
+		expect(await bob.ask(bash('make test --quiet'))).toMatchObject({ behavior: 'allow' });
+		await until(async () => {
+			const last = (await new AuditLog(auditLogPath(team.directory)).read()).at(-1);
+			return last?.decidedBy === 'policy' && last.toolName === 'Bash' && last.worker === 'bob';
+		}, 'the prefix rule answering the next call');
+	});
+
+	it("Approve + its suggestions sends the worker's own suggestions back; without any, the button is not shown", async () => {
+		const suggestion = {
+			type: 'addRules' as const,
+			rules: [{ toolName: 'Bash', ruleContent: 'ls:*' }],
+			behavior: 'allow' as const,
+			destination: 'localSettings' as const,
+		};
+		const outcome = ann.ask({ ...bash('ls /srv'), suggestions: [suggestion] });
+		const plain = bob.ask(bash('echo plain'));
+		await card('echo plain').waitFor();
+		await expect(card('echo plain').locator('.accept-suggestions').isHidden()).resolves.toBe(true);
+		await card('ls /srv').locator('.accept-suggestions').click();
+		expect(await outcome).toMatchObject({ behavior: 'allow', permissionUpdates: [suggestion] });
+		await card('echo plain').locator('.actions .approve').click();
+		expect(await plain).toMatchObject({ behavior: 'allow', permissionUpdates: [] });
+	});
+
 	it('selects several requests and approves them together; filters and counts per worker', async () => {
 		const outcomes = [ann.ask(bash('echo one')), ann.ask(bash('echo two')), bob.ask(bash('echo three'))];
 		for (const text of ['echo one', 'echo two', 'echo three']) await card(text).waitFor();

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, isMailboxError } from '../errors.js';
 import { writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
 import { lstat, open, unlink } from '../fs/fs-seam.js';
-import { acquireLock, tryAcquireLock } from '../fs/lock.js';
+import { fileSystemOf } from '../fs/fs-type.js';
+import { acquireLock, observedStale, tryAcquireLock } from '../fs/lock.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 import { parseInboxText, serializeInbox } from '../inbox/codec.js';
 import { isValidEntry } from '../inbox/entry.js';
@@ -44,10 +47,18 @@ export async function applyRepairs(findings: readonly Finding[], settings: FixSe
 	const repairs = findings.flatMap((finding) => (finding.repair ? [finding.repair] : []));
 	repairs.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
 	const fixes: DoctorFix[] = [];
+	// Every lock that looks stale is watched at once, so the whole repair waits one stale window, not one per lock.
+	const watched = new Map<string, Promise<LockWatch>>();
+	for (const repair of repairs) {
+		if (repair.kind !== 'stale-lock') continue;
+		const watch = watchLock(repair.lockPath, settings);
+		watch.catch(() => {}); // awaited (and reported) in order below
+		watched.set(repair.lockPath, watch);
+	}
 	for (const repair of repairs) {
 		if (settings.signal?.aborted) throw errors.aborted('Repairing the team', settings.signal.reason);
 		try {
-			fixes.push(...(await applyRepair(repair, settings)));
+			fixes.push(...(await applyRepair(repair, settings, watched)));
 		} catch (error) {
 			if (isMailboxError(error, 'ABORTED')) throw error;
 			const [code, problem] = what[repair.kind];
@@ -59,10 +70,14 @@ export async function applyRepairs(findings: readonly Finding[], settings: FixSe
 	return fixes;
 }
 
-async function applyRepair(repair: Repair, settings: FixSettings): Promise<DoctorFix[]> {
+async function applyRepair(
+	repair: Repair,
+	settings: FixSettings,
+	watched: Map<string, Promise<LockWatch>>,
+): Promise<DoctorFix[]> {
 	switch (repair.kind) {
 		case 'stale-lock':
-			return removeStaleLock(repair.lockPath, repair.file, settings);
+			return removeStaleLock(repair.lockPath, repair.file, settings, await watched.get(repair.lockPath));
 		case 'spool':
 			return commitSpool(repair.inbox, settings);
 		case 'corrupt':
@@ -76,18 +91,65 @@ async function applyRepair(repair: Repair, settings: FixSettings): Promise<Docto
 	}
 }
 
+/** What watching a lock showed: gone, refreshed (its holder lives), or unchanged for the whole window. */
+type LockWatch = { kind: 'gone' } | { kind: 'refreshed' | 'unchanged'; watchedMs: number; stats: Stats };
+
 /**
-Only through the protocol's own takeover: proper-lockfile removes the lock only if its mtime is still past the
-stale window (live holders refresh it every few seconds), so this is exactly what the next writer would do.
+Watch a lock's mtime on this process's own (monotonic) clock for the stale window plus the client's attribute-cache
+time, a sample every tenth of it: never by comparing the mtime with this clock, which another machine's skew makes
+meaningless. On a network file system each sample is also fed to the lock module's own observation, so its takeover
+below agrees. Bounded by the window (plus one sample); aborted by the signal.
 */
-async function removeStaleLock(lockPath: string, file: string, { staleMs }: FixSettings): Promise<DoctorFix[]> {
-	const stats = await lstat(lockPath).catch(() => undefined);
-	if (!stats) return [];
-	const lock =
-		Date.now() - stats.mtimeMs > staleMs && stats.isDirectory()
-			? await tryAcquireLock(file, lockPath, staleMs)
-			: undefined;
-	if (!lock) return [doctorFixes.notApplied('REMOVED_STALE_LOCK', 'STALE_LOCK', lockPath, doctorFixes.lockRefreshed)];
+async function watchLock(lockPath: string, { staleMs, signal }: FixSettings): Promise<LockWatch> {
+	const { network, attributeCacheMs } = await fileSystemOf(path.dirname(lockPath));
+	const windowMs = staleMs + attributeCacheMs;
+	const sampleMs = Math.max(50, Math.min(1_000, windowMs / 10));
+	const sample = async () => {
+		const stats = await lstat(lockPath).catch(() => undefined);
+		if (stats && network) observedStale(lockPath, stats, staleMs, attributeCacheMs);
+		return stats;
+	};
+	const first = await sample();
+	if (!first) return { kind: 'gone' };
+	const started = performance.now();
+	for (;;) {
+		const watchedMs = performance.now() - started;
+		if (watchedMs >= windowMs + sampleMs) return { kind: 'unchanged', watchedMs, stats: first };
+		try {
+			await sleep(sampleMs, undefined, { signal });
+		} catch {
+			throw errors.aborted('Watching a lock', signal?.reason);
+		}
+		const now = await sample();
+		if (!now) return { kind: 'gone' };
+		if (now.mtimeMs !== first.mtimeMs || now.ino !== first.ino) {
+			return { kind: 'refreshed', watchedMs: performance.now() - started, stats: now };
+		}
+	}
+}
+
+/**
+Only a lock whose mtime stayed unchanged while watched, and only through the protocol's own takeover (as the next
+writer would take it). When the protocol still sees it held (locally: its mtime dated ahead of this machine's clock),
+it is left, with how to remove it by hand.
+*/
+async function removeStaleLock(
+	lockPath: string,
+	file: string,
+	{ staleMs }: FixSettings,
+	watch: LockWatch | undefined,
+): Promise<DoctorFix[]> {
+	if (!watch || watch.kind === 'gone') return [];
+	if (watch.kind === 'refreshed' || !watch.stats.isDirectory()) {
+		return [
+			doctorFixes.notApplied('REMOVED_STALE_LOCK', 'STALE_LOCK', lockPath, doctorFixes.lockRefreshed(watch.watchedMs)),
+		];
+	}
+	const lock = await tryAcquireLock(file, lockPath, staleMs);
+	if (!lock) {
+		const reason = doctorFixes.lockUnjudged(lockPath, watch.watchedMs);
+		return [doctorFixes.notApplied('REMOVED_STALE_LOCK', 'STALE_LOCK', lockPath, reason)];
+	}
 	await lock.release();
 	return [doctorFixes.removedLock(lockPath)];
 }

@@ -176,8 +176,9 @@ export const doctorProblems = {
 			'STALE_LOCK',
 			'warning',
 			path,
-			`Lock ${path} was last refreshed ${seconds(ageMs)} ago, past the ${seconds(staleMs)} stale window: its holder is gone. ` +
-				'The next writer takes it over; `doctor --fix` removes it now.',
+			`Lock ${path} was last refreshed ${seconds(ageMs)} ago by this machine's clock, past the ${seconds(staleMs)} ` +
+				'stale window: its holder looks gone. The next writer takes it over; `doctor --fix` watches it for the stale ' +
+				'window and removes it only if its mtime does not change meanwhile.',
 		),
 	lockHeld: (path: string, ageMs: number) =>
 		problem(

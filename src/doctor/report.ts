@@ -98,7 +98,12 @@ export const doctorFixes = {
 		applied: false,
 		message: `Left ${path} as it was: ${reason}`,
 	}),
-	lockRefreshed: 'it is held again (refreshed within the stale window), so its holder may be alive',
+	lockRefreshed: (watchedMs: number) =>
+		`its mtime changed while watched (after ${Math.round(watchedMs)} ms), so its holder is alive`,
+	lockUnjudged: (path: string, watchedMs: number) =>
+		`its mtime did not change for ${Math.round(watchedMs)} ms as watched from here, but the lock protocol still ` +
+		"sees it held (its mtime is dated ahead of this machine's clock, or it was just taken again), so it is not " +
+		`removed. If no agent of the team runs on any machine, remove it by hand: rmdir ${JSON.stringify(path)}`,
 	nothingToDo: 'it no longer needed the repair when re-checked',
 };
 

@@ -259,7 +259,7 @@ async function observingOf(directory: string): Promise<number | undefined> {
 	if (!observedDirectories.has(directory)) observedDirectories.set(directory, observing);
 	return observedDirectories.get(directory) ?? undefined;
 }
-/** Each foreign lock's mtime as last seen, and when (this process's clock) it was first seen with that value. */
+/** Each foreign lock's mtime as last seen, and when (this process's monotonic clock) it was first seen with that value. */
 const observations = new Map<string, { mtimeMs: number; seenAt: number }>();
 
 /**
@@ -278,7 +278,8 @@ Whether a lock seen with these stats has gone unchanged for the whole observed w
 holder is on another host (a leadership claim, say): call it with each fresh stat of the thing its holder refreshes.
 */
 export function observedStale(key: string, stats: { mtimeMs: number }, staleMs: number, attributeCacheMs = 0): boolean {
-	const now = Date.now();
+	// The monotonic clock: a jump of this machine's wall clock must not age an observation either.
+	const now = performance.now();
 	const seen = observations.get(key);
 	if (!seen || seen.mtimeMs !== stats.mtimeMs) {
 		observations.set(key, { mtimeMs: stats.mtimeMs, seenAt: now });

@@ -75,7 +75,9 @@ export async function readFileFresh(file: string): Promise<Buffer | undefined> {
 		let position = 0;
 		for (;;) {
 			const chunk = Buffer.allocUnsafeSlow(chunkBytes);
-			const { bytesRead } = await handle.read(chunk, 0, chunkBytes, position);
+			const bytesRead = await readAt(handle, chunk, position, file, (buffered) => {
+				handle = buffered;
+			});
 			if (bytesRead === 0) break;
 			chunks.push(chunk.subarray(0, bytesRead));
 			position += bytesRead;
@@ -103,12 +105,36 @@ export async function readRangeFresh(file: string, position: number, length: num
 	}
 	try {
 		const chunk = Buffer.allocUnsafeSlow(length);
-		const { bytesRead } = await handle.read(chunk, 0, length, position);
+		const bytesRead = await readAt(handle, chunk, position, file, (buffered) => {
+			handle = buffered;
+		});
 		return chunk.subarray(0, bytesRead);
 	} catch (error) {
 		throw errors.io('read', file, error);
 	} finally {
 		await handle.close().catch(() => {});
+	}
+}
+
+/**
+Read into `chunk` at `position`. A file system that accepts `O_DIRECT` at open may still refuse the read (ext4 wants
+the buffer aligned, which a Node buffer is not): read through a cached open instead, handed to `swap`.
+*/
+async function readAt(
+	handle: FileHandle,
+	chunk: Buffer,
+	position: number,
+	file: string,
+	swap: (buffered: FileHandle) => void,
+): Promise<number> {
+	try {
+		return (await handle.read(chunk, 0, chunk.length, position)).bytesRead;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+		const buffered = await open(file, noFollow);
+		await handle.close().catch(() => {});
+		swap(buffered);
+		return (await buffered.read(chunk, 0, chunk.length, position)).bytesRead;
 	}
 }
 

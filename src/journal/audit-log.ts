@@ -107,6 +107,16 @@ interface FileIndex {
 	ids: Set<string>;
 }
 
+/** The rotated files of the log at `logPath` among `names` (its directory's listing), newest first. */
+export function rotatedLogFiles(logPath: string, names: readonly string[]): string[] {
+	const base = path.basename(logPath);
+	return names
+		.filter((name) => name.startsWith(base) && rotatedName.test(name.slice(base.length)))
+		.sort()
+		.reverse()
+		.map((name) => path.join(path.dirname(logPath), name));
+}
+
 /** The audit log file of a team directory. */
 export function auditLogPath(teamDirectory: string): string {
 	return path.join(teamDirectory, 'swarm-mailbox', 'audit.jsonl');
@@ -206,12 +216,7 @@ export class AuditLog {
 
 	/** The rotated log files, newest first. */
 	rotatedFiles(): string[] {
-		const base = path.basename(this.path);
-		return readdirSync(path.dirname(this.path))
-			.filter((name) => name.startsWith(base) && rotatedName.test(name.slice(base.length)))
-			.sort()
-			.reverse()
-			.map((name) => path.join(path.dirname(this.path), name));
+		return rotatedLogFiles(this.path, readdirSync(path.dirname(this.path)));
 	}
 
 	/**

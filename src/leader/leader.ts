@@ -17,7 +17,8 @@ import type { QuarantineEvent } from '../inbox/plan.js';
 import type { InboxWatcher } from '../inbox/watch.js';
 import { AuditLog, type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import { PendingStore } from '../journal/pending-store.js';
-import { hostOfSpace, type ProcessClaim, parseProcessClaim } from '../team/lead-process.js';
+import type { LeadHeartbeat } from '../team/lead-heartbeat.js';
+import { hostOfSpace, onThisMachine, type ProcessClaim, parseProcessClaim } from '../team/lead-process.js';
 import type { LeadClaim, Team } from '../team/team.js';
 import { Answerer } from './answer.js';
 import { AskDesk } from './asks.js';
@@ -52,6 +53,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	readonly #reported = new Set<string>();
 	#feed: DecisionFeed | undefined;
 	#claim: ProcessClaim | undefined;
+	#heartbeat: LeadHeartbeat | undefined;
 	#inbox: Inbox | undefined;
 	readonly #onQuarantine = (event: QuarantineEvent) => this.emit('quarantine', event);
 	readonly #onInvalid = (event: InvalidEntryEvent) => this.emit('invalid', event);
@@ -162,8 +164,14 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	async #start(): Promise<void> {
 		if (this.#closed) throw errors.closed('Leader');
 		this.#name = this.#options.name ?? (await this.team.leaderName());
-		const lead = await this.team.claimLead({ takeover: this.#options.takeover ?? false });
+		const lead = await this.team.claimLead({
+			takeover: this.#options.takeover ?? false,
+			...(this.#options.leadStaleMs === undefined ? {} : { leadStaleMs: this.#options.leadStaleMs }),
+		});
 		this.#claim = lead.claim;
+		// Keeps the claim visibly alive to other machines, which judge it by these beats (not by its pid or clock).
+		this.#heartbeat = lead.heartbeat;
+		lead.heartbeat.start((error) => this.#fail(error));
 		if (lead.replaced) this.emit('takeover', takeoverOf(this.team, lead.replaced));
 		try {
 			await this.#startClaimed();
@@ -315,6 +323,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	async #release(): Promise<void> {
 		const claim = this.#claim;
 		this.#claim = undefined;
+		await this.#heartbeat?.close();
+		this.#heartbeat = undefined;
 		// A team folder removed meanwhile (a Claude Code lead deletes the team it led on exit) has nothing to release.
 		if (claim) await this.team.releaseLead(claim).catch(() => false);
 	}
@@ -354,9 +364,16 @@ export class Leader extends EventEmitter<LeaderEvents> {
 function takeoverOf(team: Team, replaced: NonNullable<LeadClaim['replaced']>): LeadTakeover {
 	const previous = parseProcessClaim(replaced.previous);
 	const holder = previous ? `process ${previous.pid} on ${hostOfSpace(previous.pidSpace)}` : 'a malformed leadProcess';
-	const why = { dead: 'is gone', unknown: 'cannot be judged from here', alive: 'was alive (takeover forced)' }[
-		replaced.state
-	];
+	const elsewhere = previous !== undefined && !onThisMachine(previous);
+	const why = {
+		dead: elsewhere
+			? 'stopped refreshing its heartbeat (unchanged for the stale window, as seen from here)'
+			: 'is gone',
+		unknown: elsewhere
+			? 'is on another machine and keeps no heartbeat, so cannot be judged from here'
+			: 'cannot be judged from here',
+		alive: 'was alive (takeover forced)',
+	}[replaced.state];
 	return {
 		previous: replaced.previous,
 		state: replaced.state,

@@ -35,6 +35,13 @@ export interface LeaderOptions {
 	*/
 	takeover?: boolean;
 	/**
+	How long a lead's heartbeat may stay unchanged, as seen from here, before its claim counts as dead. A lead recorded
+	by another machine is watched up to this long at `start()`: `LEAD_ACTIVE` as soon as its heartbeat changes, a takeover
+	once it has not for this long. This Leader's own heartbeat beats six times per window (at most every 5 s). Clocks
+	are never compared. @default 30_000 (`SWARM_MAILBOX_LEAD_STALE_MS` if set)
+	*/
+	leadStaleMs?: number;
+	/**
 	Signs each response entry for its recipient (e.g. `keyPerRecipient(keys)`, one key per pane teammate, or
 	`(entry) => withLeadSignature(entry, privateKey)`); must keep its `msg_id`.
 	*/

@@ -4,8 +4,11 @@ Which process holds a claim, made and judged as Claude Code 2.1.330 makes and ju
 time, and on Linux the process's start time (field 22 of `/proc/<pid>/stat`), which tells a live holder from a reused
 pid. The same record names the owner of an answer claim in the leader's journal.
 
-Judging is in one function, {@link judgeProcess}, so a mode that can tell more (refreshed claims on a network file
-system) has one place to extend.
+Two extra fields tell machines apart and say how a claim is kept alive (Claude Code checks only the four above on read
+and ignores others): `bootId`, the kernel's boot id, since two machines may share a host name and the initial pid
+namespace's link is the same on every machine; `refreshMs`, the period of the lead's heartbeat (see `lead-heartbeat.ts`).
+A pid is checked only on the machine that made the claim ({@link onThisMachine}); a claim from another machine is
+judged by its heartbeat, or not at all.
 */
 
 import { readlinkSync } from 'node:fs';
@@ -21,6 +24,10 @@ export interface ProcessClaim {
 	claimedAt: number;
 	/** Start time of `pid` in clock ticks since boot (Linux only), as a string. */
 	procStart?: string;
+	/** Ours: the claiming machine's boot id (`/proc/sys/kernel/random/boot_id`). */
+	bootId?: string;
+	/** Ours: the claim's heartbeat is refreshed this often, in ms (`<team dir>/swarm-mailbox/lead-heartbeat.json`). */
+	refreshMs?: number;
 }
 
 /** What can be said about the process of a claim. `unknown`: another host or pid namespace, or a malformed claim. */
@@ -64,6 +71,20 @@ export function processStart(pid: number): string | undefined {
 	return statFields(pid)?.[19];
 }
 
+let ownBoot: string | null | undefined;
+
+/** This machine's boot id (unique per machine and boot), or `undefined` where the kernel does not say. */
+export function bootId(): string | undefined {
+	if (ownBoot === undefined) {
+		try {
+			ownBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+		} catch {
+			ownBoot = null;
+		}
+	}
+	return ownBoot ?? undefined;
+}
+
 let ownIdentity: Omit<ProcessClaim, 'claimedAt'> | undefined;
 
 /** This process's pid, pid space and start time (read once). */
@@ -75,9 +96,22 @@ export function thisProcess(): Omit<ProcessClaim, 'claimedAt'> {
 	return ownIdentity;
 }
 
-/** A claim for this process, made now. */
-export function claimForThisProcess(now = Date.now()): ProcessClaim {
-	return { ...thisProcess(), claimedAt: now };
+/**
+A claim for this process, made now. With `refreshMs` it is a lead's claim: it also names this machine's boot id and
+promises a heartbeat refreshed that often.
+*/
+export function claimForThisProcess(now = Date.now(), refreshMs?: number): ProcessClaim {
+	if (refreshMs === undefined) return { ...thisProcess(), claimedAt: now };
+	const boot = bootId();
+	return { ...thisProcess(), claimedAt: now, ...(boot === undefined ? {} : { bootId: boot }), refreshMs };
+}
+
+/** Whether `claim` was made on this machine, in this pid namespace: only then can its pid be checked here. */
+export function onThisMachine(claim: ProcessClaim): boolean {
+	if (claim.pidSpace !== pidSpace()) return false;
+	// Same host name and namespace link, yet another machine (or a boot before this one): its pid means nothing here.
+	const boot = bootId();
+	return claim.bootId === undefined || boot === undefined || claim.bootId === boot;
 }
 
 /** `value` as a claim when it has the fields Claude Code checks on read, else `undefined`. */
@@ -86,11 +120,15 @@ export function parseProcessClaim(value: unknown): ProcessClaim | undefined {
 	const { pid, pidSpace: space, claimedAt, procStart } = value as Record<string, unknown>;
 	if (!Number.isSafeInteger(pid) || typeof space !== 'string' || typeof claimedAt !== 'number') return undefined;
 	if (!Number.isFinite(claimedAt) || (procStart !== undefined && typeof procStart !== 'string')) return undefined;
+	const { bootId: boot, refreshMs } = value as Record<string, unknown>;
 	return {
 		pid: pid as number,
 		pidSpace: space,
 		claimedAt,
 		...(procStart === undefined ? {} : { procStart: procStart as string }),
+		// Ours only, and advisory: a malformed one is left out rather than voiding the claim.
+		...(typeof boot === 'string' && boot !== '' ? { bootId: boot } : {}),
+		...(typeof refreshMs === 'number' && Number.isFinite(refreshMs) && refreshMs > 0 ? { refreshMs } : {}),
 	};
 }
 
@@ -105,12 +143,13 @@ function bootTimeMs(): number | undefined {
 }
 
 /**
-Whether the process of `claim` still runs. Only a claim from this pid space can be judged; it is dead when the pid is
-gone (ESRCH; EPERM counts as alive), a zombie, or now a different process (another start time, or without a recorded
-one, started more than 2 s after the claim).
+Whether the process of `claim` still runs. Only a claim from this pid space (and machine: {@link onThisMachine}) can be
+judged; it is dead when the pid is gone (ESRCH; EPERM counts as alive), a zombie, or now a different process (another
+start time, or without a recorded one, started more than 2 s after the claim). A lead's claim from elsewhere is judged
+by its heartbeat (`judgeLead` in `lead-heartbeat.ts`).
 */
 export function judgeProcess(claim: ProcessClaim | undefined): ProcessState {
-	if (claim === undefined || claim.pidSpace !== pidSpace()) return 'unknown';
+	if (claim === undefined || !onThisMachine(claim)) return 'unknown';
 	if (claim.pid < 2 || claim.pid > 2 ** 31 - 1) return 'unknown';
 	try {
 		process.kill(claim.pid, 0);
@@ -131,5 +170,5 @@ export function judgeProcess(claim: ProcessClaim | undefined): ProcessState {
 
 /** Whether `claim` is this very process. */
 export function isThisProcess(claim: ProcessClaim | undefined): boolean {
-	return claim !== undefined && claim.pid === process.pid && claim.pidSpace === pidSpace();
+	return claim !== undefined && claim.pid === process.pid && onThisMachine(claim);
 }

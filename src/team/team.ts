@@ -15,10 +15,12 @@ import {
 	type TeamMember,
 	validMembers,
 } from './config.js';
+import { defaultLeadStaleMs, judgeLead, LeadHeartbeat, leadRefreshMs, watchLead } from './lead-heartbeat.js';
 import {
 	claimForThisProcess,
 	hostOfSpace,
 	judgeProcess,
+	onThisMachine,
 	type ProcessClaim,
 	type ProcessState,
 	parseProcessClaim,
@@ -69,13 +71,25 @@ export interface CreateTeamOptions extends TeamOptions {
 export interface ClaimLeadOptions extends OperationOptions {
 	/** Take the claim even from a live holder (a person who knows better). @default false */
 	takeover?: boolean;
+	/**
+	How long a lead's heartbeat may stay unchanged, as seen from here, before its claim counts as dead (a claim made on
+	another machine is judged so, waiting up to this long). This claim's heartbeat beats six times per window.
+	@default 30_000 (`SWARM_MAILBOX_LEAD_STALE_MS` if set)
+	*/
+	leadStaleMs?: number;
 }
 
 /** A lead claim made by {@link Team.claimLead}, and the claim it replaced (if any). */
 export interface LeadClaim {
 	claim: ProcessClaim;
+	/** The claim's heartbeat, first beat written: `start()` it, and `close()` it before releasing the claim. */
+	heartbeat: LeadHeartbeat;
 	/** The `leadProcess` found and replaced, with what could be said about its process. */
 	replaced?: { previous: unknown; state: ProcessState };
+}
+
+function sameClaim(a: ProcessClaim, b: ProcessClaim): boolean {
+	return a.pid === b.pid && a.pidSpace === b.pidSpace && a.claimedAt === b.claimedAt;
 }
 
 /** A Claude Code agent team: `<root>/<team>/config.json` and `<root>/<team>/inboxes/<agent>.json`. */
@@ -176,29 +190,61 @@ export class Team {
 	}
 
 	/**
-	Claim the team's lead for this process, as Claude Code records it (`leadProcess`), under the config lock. A dead or
-	unjudgeable claim (another host, malformed) is replaced and reported in `replaced`.
+	Claim the team's lead for this process, as Claude Code records it (`leadProcess`, plus this machine's boot id and
+	the heartbeat period), under the config lock. A claim made on this machine is judged by its pid; one made on another
+	machine with a heartbeat is watched (outside the lock) until its heartbeat is seen to change (alive) or stays
+	unchanged for `leadStaleMs` (dead). A dead or unjudgeable claim (another machine without a heartbeat, malformed) is
+	replaced and reported in `replaced`.
 	@throws {MailboxError} `LEAD_ACTIVE` when a live process holds it (unless `takeover`).
 	*/
 	async claimLead(options: ClaimLeadOptions = {}): Promise<LeadClaim> {
-		return this.#withConfigLock(options, async (assertHeld) => {
-			const config = assertConfig(await readConfigFile(this.configPath), this.configPath, this.name);
-			const result: LeadClaim = { claim: claimForThisProcess() };
-			if (config.leadProcess !== undefined) {
-				const previous = parseProcessClaim(config.leadProcess);
-				const state = judgeProcess(previous);
-				if (state === 'alive' && previous && !options.takeover) {
-					throw errors.leadActive(this.name, previous.pid, hostOfSpace(previous.pidSpace), this.configPath);
-				}
-				result.replaced = { previous: config.leadProcess, state };
+		const staleMs = options.leadStaleMs ?? defaultLeadStaleMs();
+		const judging = { directory: this.directory, staleMs, signal: options.signal };
+		// A claim watched from here, with its verdict; re-watched if another appears meanwhile.
+		let watched: { claim: ProcessClaim; state: ProcessState } | undefined;
+		let found = parseProcessClaim((await this.readConfig()).leadProcess);
+		for (;;) {
+			if (found && !onThisMachine(found) && found.refreshMs !== undefined && !options.takeover) {
+				const state = await watchLead(found, judging);
+				if (state === 'alive')
+					throw errors.leadActive(this.name, found.pid, hostOfSpace(found.pidSpace), this.configPath);
+				watched = { claim: found, state };
 			}
-			config.leadProcess = result.claim;
-			await this.#write(config, assertHeld);
-			return result;
-		});
+			const claimed = await this.#withConfigLock(options, async (assertHeld) => {
+				const config = assertConfig(await readConfigFile(this.configPath), this.configPath, this.name);
+				const claim = claimForThisProcess(Date.now(), leadRefreshMs(staleMs));
+				const place = { root: this.root, directoryName: sanitizeTeamDirName(this.name), dirMode: this.#dirMode };
+				const result: LeadClaim = {
+					claim,
+					heartbeat: new LeadHeartbeat({ ...place, fileMode: this.#options.fileMode }, claim),
+				};
+				if (config.leadProcess !== undefined) {
+					const previous = parseProcessClaim(config.leadProcess);
+					let state: ProcessState;
+					if (!previous || onThisMachine(previous) || previous.refreshMs === undefined || options.takeover) {
+						state = judgeProcess(previous);
+					} else if (watched && sameClaim(watched.claim, previous)) {
+						// One more look under the lock: a lead that was only paused may have beaten again since.
+						state = (await judgeLead(previous, judging)) === 'alive' ? 'alive' : watched.state;
+					} else {
+						found = previous; // another lead claimed while we watched: watch that one
+						return undefined;
+					}
+					if (state === 'alive' && previous && !options.takeover) {
+						throw errors.leadActive(this.name, previous.pid, hostOfSpace(previous.pidSpace), this.configPath);
+					}
+					result.replaced = { previous: config.leadProcess, state };
+				}
+				await result.heartbeat.begin();
+				config.leadProcess = result.claim;
+				await this.#write(config, assertHeld);
+				return result;
+			});
+			if (claimed) return claimed;
+		}
 	}
 
-	/** Remove `claim` from `config.json` if it is still the recorded one. Resolves `false` when someone took it over. */
+	/** Remove `claim` from `config.json` if it is still the recorded one (stop its heartbeat first). Resolves `false` when someone took it over. */
 	async releaseLead(claim: ProcessClaim, options: OperationOptions = {}): Promise<boolean> {
 		return this.#withConfigLock(options, async (assertHeld) => {
 			const read = await readConfigFile(this.configPath);

@@ -73,6 +73,12 @@ const html = `<!doctype html>
 <div class="actions">
 <button type="button" class="approve">Approve</button>
 <button type="button" class="always">Always allow</button>
+<select class="scope" aria-label="Always allow what">
+<option value="exact">this call</option>
+<option value="prefix">its prefix</option>
+<option value="tool">the whole tool</option>
+</select>
+<button type="button" class="accept-suggestions" hidden>Approve + its suggestions</button>
 <button type="button" class="edit">Edit</button>
 <button type="button" class="deny">Deny</button>
 </div>

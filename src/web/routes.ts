@@ -10,6 +10,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { type AlwaysScope, alwaysScopes } from '../policy/always-rule.js';
 import { pageAssets } from './assets.js';
 import type { Board, BoardEvent } from './board.js';
 import type { ActionTokens } from './notify.js';
@@ -18,12 +19,13 @@ import { type LoginGate, sameOrigin, sameSecret } from './security.js';
 const SESSION_COOKIE = 'swarm_session';
 const HEARTBEAT_MS = 25_000;
 
-/** How "always allow" is asked for; `true` persists the exact rule (the scope is where wider rules would go). */
-const alwaysScope = z.literal(true);
+/** How far "always allow" reaches: `true` or `exact` this call, `prefix` its command prefix, `tool` the whole tool. */
+const alwaysScope = z.union([z.literal(true), z.enum(alwaysScopes)]);
 
 const approveBody = z.strictObject({
 	updatedInput: z.record(z.string(), z.unknown()).optional(),
 	always: alwaysScope.optional(),
+	acceptSuggestions: z.boolean().optional(),
 });
 const denyBody = z.strictObject({ message: z.string().max(2_000).optional() });
 const batchBody = z.strictObject({
@@ -33,7 +35,12 @@ const batchBody = z.strictObject({
 });
 
 export type Decision =
-	| { behavior: 'allow'; updatedInput?: Record<string, unknown>; always?: true }
+	| {
+			behavior: 'allow';
+			updatedInput?: Record<string, unknown>;
+			always?: true | AlwaysScope;
+			acceptSuggestions?: boolean;
+	  }
 	| { behavior: 'deny'; message?: string };
 
 /** Answer one waiting request: `gone` when it is no longer waiting (answered elsewhere). */
@@ -204,7 +211,14 @@ export function createRoutes(context: RouteContext): Hono<Env> {
 
 	app.post('/api/requests/:key/approve', async (c) => {
 		const parsed = approveBody.safeParse(await c.req.json().catch(() => undefined));
-		if (!parsed.success) return c.json({ error: 'Expected {updatedInput?: object, always?: true}.' }, 400);
+		if (!parsed.success)
+			return c.json(
+				{
+					error:
+						'Expected {updatedInput?: object, always?: true | "exact" | "prefix" | "tool", acceptSuggestions?: boolean}.',
+				},
+				400,
+			);
 		const { status, body } = await decide(c.req.param('key'), { behavior: 'allow', ...parsed.data });
 		return c.json(body, status);
 	});

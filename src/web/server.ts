@@ -149,7 +149,8 @@ export async function serveApprovalPage(leader: Leader, options: ApprovalPageOpt
 		if (!request) return { status: 'gone' };
 		try {
 			if (decision.behavior === 'allow') {
-				await request.approve({ updatedInput: decision.updatedInput, always: decision.always, decidedBy });
+				const { updatedInput, always, acceptSuggestions } = decision;
+				await request.approve({ updatedInput, always, acceptSuggestions, decidedBy });
 			} else {
 				await request.deny(decision.message, { decidedBy });
 			}

@@ -30,6 +30,11 @@ export interface WorkerOptions {
 	*/
 	waitForLead?: boolean;
 	/**
+	A lead recorded by another machine counts as gone (`no-lead`) only once its heartbeat has been seen unchanged this
+	long by this worker's own looks (never by comparing clocks). @default 30_000 (`SWARM_MAILBOX_LEAD_STALE_MS` if set)
+	*/
+	leadStaleMs?: number;
+	/**
 	Other processes ask under this name at the same time (one `hook` process per tool call): an answer to a request
 	this worker never made is left in the inbox for its owner, unless it has lain there unclaimed for over a minute.
 	@default false

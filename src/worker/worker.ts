@@ -25,7 +25,8 @@ import {
 import { encodeFrame } from '../protocol/frame-codec.js';
 import type { FrameInput } from '../protocol/frames.js';
 import { leaderNameOf } from '../team/config.js';
-import { judgeProcess, parseProcessClaim } from '../team/lead-process.js';
+import { defaultLeadStaleMs, judgeLead } from '../team/lead-heartbeat.js';
+import { hostOfSpace, onThisMachine, parseProcessClaim } from '../team/lead-process.js';
 import type { Team } from '../team/team.js';
 import type { PermissionAsk, WaitOptions, WorkerEvents, WorkerOptions } from './options.js';
 import {
@@ -205,8 +206,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 	}
 
 	/**
-	Why the lead cannot answer, when the roster's recorded lead process is provably gone (same host, process dead);
-	`undefined` otherwise (no record, alive, or not judgeable from here: the request is sent and waits).
+	Why the lead cannot answer, when the roster's recorded lead process is provably gone: on this machine, its process
+	is dead; on another, its heartbeat was seen unchanged for the stale window by this process's looks (at the ask and
+	every 2 s while asks wait). `undefined` otherwise (no record, alive, not watched long enough, or not judgeable from
+	here: the request is sent and waits).
 	*/
 	async #leadGone(): Promise<string | undefined> {
 		const leader = this.#leaderName as string;
@@ -216,7 +219,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 			// A lead of our own choosing: the roster's record says nothing about it.
 			if (this.#options.leaderName !== undefined && this.#options.leaderName !== leaderNameOf(config)) return undefined;
 			const lead = parseProcessClaim(config.leadProcess);
-			return lead && judgeProcess(lead) === 'dead' ? outcomeMessages.noLead(leader, lead.pid) : undefined;
+			if (!lead) return undefined;
+			const staleMs = this.#options.leadStaleMs ?? defaultLeadStaleMs();
+			if ((await judgeLead(lead, { directory: this.team.directory, staleMs })) !== 'dead') return undefined;
+			const elsewhere = onThisMachine(lead) ? undefined : { host: hostOfSpace(lead.pidSpace), staleMs };
+			return outcomeMessages.noLead(leader, lead.pid, elsewhere);
 		} catch {
 			return undefined; // an unreadable roster proves nothing: the request is sent and waits
 		}

@@ -193,6 +193,11 @@ function buildCard(view: RequestView): HTMLLIElement {
 	const editError = part<HTMLParagraphElement>(editForm, '.error');
 	const edited = part<HTMLTextAreaElement>(editForm, '.edited');
 	const always = part<HTMLButtonElement>(actions, '.always');
+	const scope = part<HTMLSelectElement>(actions, '.scope');
+	// Network access is allowed per host only.
+	scope.hidden = view.kind !== 'permission';
+	const acceptSuggestions = part<HTMLButtonElement>(actions, '.accept-suggestions');
+	acceptSuggestions.hidden = view.suggestions.length === 0;
 	const edit = part<HTMLButtonElement>(actions, '.edit');
 	edit.hidden = view.kind !== 'permission';
 
@@ -215,7 +220,11 @@ function buildCard(view: RequestView): HTMLLIElement {
 	};
 
 	part(actions, '.approve').addEventListener('click', () => void send('approve', {}, result));
-	always.addEventListener('click', () => void send('approve', { always: true }, result));
+	always.addEventListener(
+		'click',
+		() => void send('approve', { always: scope.hidden ? 'exact' : scope.value }, result),
+	);
+	acceptSuggestions.addEventListener('click', () => void send('approve', { acceptSuggestions: true }, result));
 	part(actions, '.deny').addEventListener('click', () => {
 		denyForm.hidden = false;
 		editForm.hidden = true;
