@@ -1,20 +1,11 @@
 import type { FSWatcher } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { customAlphabet } from 'nanoid';
+import { customAlphabet } from 'nanoid/non-secure';
 import { isMailboxError } from '../errors.js';
 import { closeQuietly, writeFileHeld } from '../fs/atomic-write.js';
 import { ensureDirectory } from '../fs/directories.js';
-import {
-	existsSync,
-	fstatSync,
-	readdirSync,
-	readFileSync,
-	renameSync,
-	rmSync,
-	unlinkSync,
-	watch,
-} from '../fs/fs-seam.js';
+import { existsSync, fstatSync, readdirSync, readFileSync, renameSync, unlinkSync, watch } from '../fs/fs-seam.js';
 import { readFileFresh } from '../fs/read-file.js';
 
 /**
@@ -48,10 +39,17 @@ export interface BatchWatch {
 	close(): void;
 }
 
+/**
+The random part of a batch name. It only has to differ from the other batches waiting in this one private directory
+(after a millisecond time prefix), not be unguessable: Math.random suffices, and spares a fresh process the load of the
+crypto module on its first contended send.
+*/
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 
 export class Spool {
 	readonly directory: string;
+	/** `directory` and a separator: batch paths are built by concatenation, not `path.join`, on every status check. */
+	readonly #prefix: string;
 	readonly #fileMode: number;
 	readonly #dirMode: number;
 	/** A descriptor on each batch this process deposited and still waits for (its link count outlives renames). */
@@ -65,6 +63,7 @@ export class Spool {
 
 	constructor(inboxPath: string, fileMode: number, dirMode: number) {
 		this.directory = `${inboxPath}.spool`;
+		this.#prefix = path.join(this.directory, path.sep);
 		this.#fileMode = fileMode;
 		this.#dirMode = dirMode;
 	}
@@ -92,20 +91,21 @@ export class Spool {
 
 	/**
 	Check order matters: a batch mostly moves forward (waiting → claimed → gone or full). Only a failed commit moves
-	it back (claimed → waiting), so a batch seen under no name is committed only if its link count is zero.
+	it back (claimed → waiting), so a batch seen under no name is committed only if its link count is zero. A link count
+	of zero is final (a deleted file never comes back), so it is asked first: the check after the commit's notification
+	then makes one call on the descriptor instead of three name lookups in a directory every sender is writing to.
 	*/
 	status(id: string): SpoolStatus {
 		const fd = this.#held.get(id);
+		if (fd !== undefined && linkCount(fd) === 0) return 'committed';
 		for (;;) {
 			if (existsSync(this.#file(id, 'json'))) return 'waiting';
 			if (existsSync(this.#file(id, 'claimed'))) return 'claimed';
 			if (existsSync(this.#file(id, 'full'))) return 'full';
 			if (fd === undefined) return 'committed';
-			try {
-				if (fstatSync(fd).nlink === 0) return 'committed';
-			} catch {
-				return 'claimed'; // cannot tell: keep waiting, and look again later
-			}
+			const links = linkCount(fd);
+			if (links === 0) return 'committed';
+			if (links === undefined) return 'claimed'; // cannot tell: keep waiting, and look again later
 		}
 	}
 
@@ -137,8 +137,9 @@ export class Spool {
 	}
 
 	/**
-	Wake-ups for one waiting batch: its own file changes when a lock holder claims it (rename) or commits it
-	(unlink), and inotify follows the inode across the rename. Only a hint; callers re-check the state. A watch that
+	Wake-ups for one waiting batch: its own file changes when a lock holder commits it (unlink), hands it back or marks
+	it full (renames), and inotify follows the inode across renames. The claim itself wakes no one (see `onChange`). Only
+	a hint; callers re-check the state. A watch that
 	cannot be armed (ENOSPC when the inotify watches are used up, a file system without notifications, a batch claimed
 	already) gives no hint at all: the waiter sleeps out its timer, never spins.
 	*/
@@ -153,7 +154,11 @@ export class Spool {
 			wait.resolve(changed);
 			return true;
 		};
-		const onChange = () => {
+		const claimed = this.#file(id, 'claimed');
+		const onChange = (event: string) => {
+			// A claim (the rename to `.claimed`) leaves the sender nothing to do: the holder's commit (an unlink) or hand-back
+			// (a rename) notifies again. Not waking for it saves each contended send a round of checks and a lock attempt.
+			if (event === 'rename' && existsSync(claimed)) return;
 			if (!finish(true)) fired = true;
 		};
 		let watcher: FSWatcher | undefined;
@@ -211,7 +216,7 @@ export class Spool {
 
 	/** Remove the `full` marker once its sender has seen it. */
 	forget(id: string): void {
-		rmSync(this.#file(id, 'full'), { force: true });
+		removeFile(this.#file(id, 'full'));
 	}
 
 	/** `claimAll`, fresh and asynchronous on a network file system. */
@@ -300,7 +305,7 @@ export class Spool {
 				// Deposits are renamed into place complete, so only a crash of the machine leaves a torn one,
 				// and its sender (on the same machine) was never answered.
 			}
-			rmSync(claimed, { force: true });
+			removeFile(claimed);
 		}
 		return batches;
 	}
@@ -311,7 +316,7 @@ export class Spool {
 		// the inbox, and removed; a rejected batch already gone had nothing to mark.
 		const remove = this.network
 			? (file: string) => rm(file, { force: true }).catch(() => {})
-			: (file: string) => void quietly(() => rmSync(file, { force: true }));
+			: (file: string) => void quietly(() => removeFile(file));
 		const markFull = this.network
 			? (file: string) => rename(file, file.replace(/\.claimed$/, '.full')).catch(() => {})
 			: (file: string) => void quietly(() => renameSync(file, file.replace(/\.claimed$/, '.full')));
@@ -338,7 +343,28 @@ export class Spool {
 	}
 
 	#file(id: string, state: 'json' | 'claimed' | 'full'): string {
-		return path.join(this.directory, `${id}.${state}`);
+		return `${this.#prefix}${id}.${state}`;
+	}
+}
+
+/**
+`rmSync(file, { force: true })` for one file: an absent file is no error. Called once per committed batch; `rmSync`
+would stat the file first, through a module a fresh process has to load.
+*/
+function removeFile(file: string): void {
+	try {
+		unlinkSync(file);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+	}
+}
+
+/** The link count of a descriptor's file; `undefined` when it cannot be read. */
+function linkCount(fd: number): number | undefined {
+	try {
+		return fstatSync(fd).nlink;
+	} catch {
+		return undefined;
 	}
 }
 
