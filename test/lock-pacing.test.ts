@@ -4,13 +4,13 @@ Lock retry pacing in a mixed team. Claude Code 2.1.330 retries its inbox lock 10
 retry sooner than it would (bench section "mixed team" measures the effect).
 */
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import retry from 'retry';
 import { describe, expect, it } from 'vitest';
 import { baselineLockOptions } from '../bench/baseline-writer.js';
-import { acquireLock, contendedRetryDelayMs } from '../src/fs/lock.js';
+import { acquireLock, contendedRetryDelayMs, lockHoldersSeen, tryAcquireLock } from '../src/fs/lock.js';
 import { tempDir } from './helpers/temp.js';
 
 /** Claude Code 2.1.330's retry delays (reference, section 1: "Retry delays"). */
@@ -55,5 +55,32 @@ describe('lock retry pacing', () => {
 		// 5 + 10 + 20 + 40 + 80 = 155 ms: at most 5 retries fit in 150 ms (the old 1..25 ms pacing made about 12).
 		expect(attempts).toBeLessThanOrEqual(6);
 		expect(attempts).toBeGreaterThanOrEqual(2);
+	});
+});
+
+describe('whose lock it is', () => {
+	it('ours carry the sticky bit, Claude Code’s do not: a waiter that finds the lock busy records which it was', async () => {
+		const file = path.join(tempDir(), 'team-lead.json');
+		writeFileSync(file, '[]');
+		const lockPath = `${file}.lock`;
+		expect(lockHoldersSeen(lockPath)).toEqual({ oursAt: -Infinity, foreignAt: -Infinity });
+
+		// Held the way Claude Code takes it (proper-lockfile, default mode).
+		const release = await lockfile.lock(file, baselineLockOptions(file));
+		expect(statSync(lockPath).mode & 0o1000).toBe(0);
+		const before = Date.now();
+		expect(await tryAcquireLock(file, lockPath)).toBeUndefined();
+		expect(lockHoldersSeen(lockPath).foreignAt).toBeGreaterThanOrEqual(before);
+		expect(lockHoldersSeen(lockPath).oursAt).toBe(-Infinity);
+		await release();
+
+		// Held by ours.
+		const held = await tryAcquireLock(file, lockPath);
+		expect(held).toBeDefined();
+		expect(statSync(lockPath).mode & 0o1777).toBe(0o1700);
+		expect(await tryAcquireLock(file, lockPath)).toBeUndefined();
+		expect(lockHoldersSeen(lockPath).oursAt).toBeGreaterThanOrEqual(before);
+		await held?.release();
+		expect(existsSync(lockPath)).toBe(false);
 	});
 });

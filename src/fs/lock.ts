@@ -49,6 +49,25 @@ export function contendedRetryDelayMs(attempt: number): number {
 }
 
 /**
+Our lock directories carry the sticky bit (mkdir honours it on Linux, whatever the umask); Claude Code's, made by
+proper-lockfile with the default mode, never do. So a waiter that finds the lock busy can tell whose it is.
+*/
+const ourLockMode = 0o1700;
+const stickyBit = 0o1000;
+
+/** When this process last found each lock busy, held by one of ours or by another writer (this process's clock). */
+const holdersSeen = new Map<string, { oursAt: number; foreignAt: number }>();
+
+/**
+When this process last found `lockPath` held by a writer of ours and by one that is not ours (Claude Code's, which
+gives up after about 655 ms of retries): epoch ms, or `-Infinity` for never. Seen on local file systems only (on a
+network one the busy check is the server's mkdir, not a stat). See `InboxStore.append` for the use.
+*/
+export function lockHoldersSeen(lockPath: string): { oursAt: number; foreignAt: number } {
+	return holdersSeen.get(lockPath) ?? { oursAt: -Infinity, foreignAt: -Infinity };
+}
+
+/**
 Take the mkdir lock at `lockPath` (the layout Claude Code and proper-lockfile share), retrying on Claude Code's own
 schedule (see `contendedRetryDelayMs`) until `deadline`, where Claude Code would give up after about 655 ms.
 */
@@ -87,7 +106,17 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		try {
 			// Usually absent: asked not to throw, as an exception per send costs more than the call.
 			const held = statSync(lockPath, { throwIfNoEntry: false });
-			if (held && Date.now() - held.mtimeMs < staleMs) return undefined;
+			if (held && Date.now() - held.mtimeMs < staleMs) {
+				let seen = holdersSeen.get(lockPath);
+				if (!seen) {
+					if (holdersSeen.size >= 1024) holdersSeen.clear();
+					seen = { oursAt: -Infinity, foreignAt: -Infinity };
+					holdersSeen.set(lockPath, seen);
+				}
+				if (held.mode & stickyBit) seen.oursAt = Date.now();
+				else seen.foreignAt = Date.now();
+				return undefined;
+			}
 		} catch {
 			// Unreadable: let proper-lockfile decide.
 		}
@@ -250,7 +279,7 @@ function newLockCalls() {
 	return {
 		mkdir(directory: string, done: Done) {
 			settle(done, () => {
-				lockFileSystem.mkdirSync(directory);
+				lockFileSystem.mkdirSync(directory, ourLockMode);
 				const state = holders.get(directory);
 				if (state) state.acquired = true;
 			});

@@ -4,13 +4,14 @@ import path from 'node:path';
 import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
-import { watch } from '../fs/fs-seam.js';
+import { statSync, watch } from '../fs/fs-seam.js';
 import { type FileSystemInfo, fileSystemOf } from '../fs/fs-type.js';
 import {
 	acquireLock,
 	contendedRetryDelayMs,
 	type HeldLock,
 	judgeLocksByObservation,
+	lockHoldersSeen,
 	tryAcquireLock,
 } from '../fs/lock.js';
 import { readFileFresh, readFileNoFollowSync } from '../fs/read-file.js';
@@ -28,6 +29,19 @@ import { type ClaimedBatch, Spool, type SpoolStatus } from './spool.js';
 interface Written {
 	text: string;
 	items: unknown[];
+}
+
+/** A write's directory flush: made under the lock, owed once it is released, or not needed. */
+type DirectoryFlush = 'flushed' | 'owed' | undefined;
+
+interface Locked<T> {
+	result: T;
+	/**
+	The caller's own entries were renamed into place, but their directory entry is not flushed yet: the caller flushes
+	it after releasing the lock, before it reports them written. The file's data is flushed before the rename (a crash
+	never leaves an empty inbox), so only the name can go missing meanwhile, and nobody has been told of the entries.
+	*/
+	flushOwed: boolean;
 }
 
 /**
@@ -64,6 +78,24 @@ const tornReadRetries = 4;
 const tornReadDelayMs = 15;
 const drainBudgetMs = 100;
 const drainGraceMs = 1;
+/** Upper bound of the random wait of a woken waiter when others of ours wait too (no Claude Code writer around). */
+const releaseJitterMs = 2;
+/** How long after finding the lock held by a Claude Code writer ours keep leaving such writers room. */
+const foreignMemoryMs = 5_000;
+/** How long after finding the lock held by one of ours (and no Claude Code writer) ours take it eagerly. */
+const ownMemoryMs = 1_000;
+/**
+In a mixed team, how long ours leave the lock alone after the inbox was last written (by anyone): longer than a
+Claude Code writer's longest retry interval (100 ms), so every one of them waiting tries first.
+*/
+const yieldGapMs = 150;
+/**
+Among ours only (as far as this process has seen), ours still leave the lock alone for `openGapMs` in every
+`openPeriodMs` of the clock (the same instants in every process): a Claude Code writer that arrived while ours kept
+the lock busy gets it there, within its 655 ms, and is then seen holding it.
+*/
+const openPeriodMs = 600;
+const openGapMs = 110;
 
 /** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
 export class InboxStore {
@@ -173,7 +205,8 @@ export class InboxStore {
 	async append(entries: unknown[], options: TransactionOptions, commit: CommitOptions = {}): Promise<void> {
 		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
 		const started = Date.now();
-		if (await this.#tryTransact(appendPlan, false, commit)) return;
+		await this.fileSystem();
+		if (this.#holdOffMs() === 0 && (await this.#tryTransact(appendPlan, false, commit))) return;
 		const { commitAfter } = commit;
 		// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
 		if (commitAfter && !(await settlesWithin(commitAfter, Math.max(0, options.deadline - Date.now())))) {
@@ -196,7 +229,8 @@ export class InboxStore {
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
 				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
-				if (status === 'waiting' || status === 'claimed') {
+				const holdOffMs = this.#holdOffMs();
+				if ((status === 'waiting' || status === 'claimed') && holdOffMs === 0) {
 					let combined: { result: undefined } | undefined;
 					try {
 						combined = await this.#tryTransact(noChange, true);
@@ -230,6 +264,12 @@ export class InboxStore {
 				// often than one Claude Code writer would: each stretches its interval by the number waiting.
 				const waiting = spool.waiting();
 				const pauseMs = contendedRetryDelayMs(round) * Math.max(1, waiting);
+				// Not to be taken yet: sleep until it may be (a release would change nothing).
+				if (holdOffMs > 0 && (status === 'waiting' || status === 'claimed')) {
+					const changed = await changes.wait(holdOffMs + Math.random() * releaseJitterMs * 4);
+					if (changed || !changes.armed) status = await this.batchStatus(id, entries);
+					continue;
+				}
 				const wake = await Promise.race([
 					changes.wait(pauseMs).then((changed) => (changed ? 'batch' : 'timer')),
 					release.released.then(() => 'release' as const),
@@ -238,13 +278,13 @@ export class InboxStore {
 					release.close();
 					release = undefined;
 				}
-				// With several of ours waiting, a Claude Code writer waiting on the same lock wakes somewhere in its own
-				// retry interval, not on the release: our waiters trying at once would take the lock from it every time, and
-				// it drops its message after about 655 ms. So they wait a random part of their interval, as it would (see
-				// `contendedRetryDelayMs`); the first to try claims the others' batches. A lone waiter (one send, such as a
-				// worker's request) goes at once: it holds the lock once and does not starve anyone.
+				// A Claude Code writer waiting on the same lock wakes somewhere in its own retry interval, not on the release:
+				// ours trying at once would take the lock from it every time, and it drops its message after about 655 ms. So
+				// while such writers are around, ours wait out the yield gap (see `#mode`). Among ours only, a woken
+				// waiter waits a random instant when others wait too (the first to try claims the others' batches instead of
+				// all racing for the lock); a lone waiter goes at once.
 				if (wake === 'release' && waiting > 1) {
-					await new Promise((resolve) => setTimeout(resolve, Math.random() * pauseMs));
+					await new Promise((resolve) => setTimeout(resolve, Math.random() * releaseJitterMs));
 				}
 				const changed = wake !== 'timer';
 				// Without a notification the state cannot have moved; re-check now and then in case one was missed.
@@ -258,6 +298,50 @@ export class InboxStore {
 	}
 
 	/**
+	How a writer of ours takes the lock, by what this process saw holding it (see `lockHoldersSeen`):
+	- `eager`: never found busy, or found held by ours lately and by no Claude Code writer for a while: at once, and the
+	  holder drains the spool. Among ours only, this is what keeps a contended inbox fast.
+	- `polite`: a Claude Code writer was found holding it lately, or the last look is too old to say: such writers retry
+	  at most 100 ms apart and drop their message after about 655 ms, while ours wait in the spool without losing
+	  anything, so ours take the lock only once nobody has written the inbox for `yieldGapMs` (every Claude Code writer
+	  waiting had its turn), and the holder does not drain.
+	*/
+	#mode(): 'eager' | 'polite' {
+		if (this.#network) return 'eager';
+		const { oursAt, foreignAt } = lockHoldersSeen(this.lockPath);
+		if (oursAt === -Infinity && foreignAt === -Infinity) return 'eager';
+		const now = Date.now();
+		return now - foreignAt < foreignMemoryMs || now - oursAt >= ownMemoryMs ? 'polite' : 'eager';
+	}
+
+	/** How long a writer of ours should leave the lock alone before trying it (0: try now). See `#mode`. */
+	#holdOffMs(): number {
+		const now = Date.now();
+		if (this.#mode() === 'eager') {
+			// Contended among ours: the clock's open gap (see `openPeriodMs`).
+			if (lockHoldersSeen(this.lockPath).oursAt === -Infinity) return 0;
+			const phase = now % openPeriodMs;
+			return phase < openGapMs ? openGapMs - phase : 0;
+		}
+		let written: { mtimeMs: number } | undefined;
+		try {
+			written = statSync(this.path, { throwIfNoEntry: false });
+		} catch {
+			return 0; // a hint only
+		}
+		return written ? Math.max(0, Math.ceil(yieldGapMs - (now - written.mtimeMs))) : 0;
+	}
+
+	/** Until when (epoch ms) a holder of ours keeps draining the spool. */
+	#drainUntil(): number {
+		const now = Date.now();
+		if (this.#mode() === 'polite') return now;
+		const until = now + drainBudgetMs;
+		if (this.#network || lockHoldersSeen(this.lockPath).oursAt === -Infinity) return until;
+		return Math.min(until, now - (now % openPeriodMs) + openPeriodMs);
+	}
+
+	/**
 	Run `plan` on the current entries under the inbox lock, apply its mutation plus every spooled batch,
 	and commit atomically. A corrupt file is copied aside first and replaced by its recoverable entries.
 	*/
@@ -265,14 +349,17 @@ export class InboxStore {
 		await this.fileSystem();
 		for (let attempt = 0; ; attempt++) {
 			const lock = await acquireLock(this.path, this.lockPath, { staleMs: this.#options.staleMs, ...options });
+			let locked: Locked<T>;
 			try {
-				return await this.#locked(lock, plan, options.combineOnly ?? false);
+				locked = await this.#locked(lock, plan, options.combineOnly ?? false);
 			} catch (error) {
 				if (isMailboxError(error, 'LOCK_COMPROMISED') && attempt < compromiseRetries) continue;
 				throw error;
 			} finally {
 				await lock.release().catch(() => {});
 			}
+			if (locked.flushOwed) await this.#flushDirectory();
+			return locked.result;
 		}
 	}
 
@@ -288,8 +375,9 @@ export class InboxStore {
 		await this.fileSystem();
 		const lock = await tryAcquireLock(this.path, this.lockPath, this.#options.staleMs);
 		if (!lock) return undefined;
+		let locked: Locked<T>;
 		try {
-			return { result: await this.#locked(lock, plan, combineOnly, commit) };
+			locked = await this.#locked(lock, plan, combineOnly, commit);
 		} catch (error) {
 			// Nothing was written either way: the caller goes through the spool.
 			if (isMailboxError(error, 'LOCK_COMPROMISED') || error === heldTooLong) return undefined;
@@ -297,17 +385,40 @@ export class InboxStore {
 		} finally {
 			await lock.release().catch(() => {});
 		}
+		if (locked.flushOwed) await this.#flushDirectory();
+		return { result: locked.result };
 	}
 
-	async #locked<T>(lock: HeldLock, plan: Plan<T>, combineOnly: boolean, commit: CommitOptions = {}): Promise<T> {
+	/**
+	The directory flush of a write made under a lock released since (see `Locked.flushOwed`). Its failure is the
+	write's: visible but maybe not durable, so the caller is told, and must not retry blindly.
+	*/
+	async #flushDirectory(): Promise<void> {
+		try {
+			await fsyncDirectory(path.dirname(this.path));
+		} catch (error) {
+			throw errors.notDurable(this.path, (error as Error).cause ?? error);
+		}
+	}
+
+	async #locked<T>(
+		lock: HeldLock,
+		plan: Plan<T>,
+		combineOnly: boolean,
+		commit: CommitOptions = {},
+	): Promise<Locked<T>> {
 		// A held-back write claims no one else's batch, so their senders never wait on its condition; the drain below
 		// commits them once it is written.
 		const batches = commit.commitAfter ? [] : await this.#spool.claim();
-		if (combineOnly && batches.length === 0) return plan({ exists: true, items: [] }).result;
+		if (combineOnly && batches.length === 0)
+			return { result: plan({ exists: true, items: [] }).result, flushOwed: false };
 		let result: T;
 		let written: Written | undefined;
+		let flushOwed: boolean;
 		try {
-			({ result, written } = await this.#underLock(lock, plan, batches, undefined, commit));
+			let directory: DirectoryFlush;
+			({ result, written, directory } = await this.#underLock(lock, plan, batches, undefined, commit));
+			flushOwed = directory === 'owed';
 		} catch (error) {
 			this.#handBack(lock, batches, error);
 			throw error;
@@ -316,7 +427,8 @@ export class InboxStore {
 		// Under the lock nobody else writes, so what we just wrote is what a re-read would return.
 		// The caller's own change is committed by now: a failure while draining must not make it retry (and
 		// duplicate) that change. Batches claimed but not committed go back to their senders.
-		const until = Date.now() + drainBudgetMs;
+		// Not while Claude Code writers are around: they would wait out the whole drain.
+		const until = this.#drainUntil();
 		let more: ClaimedBatch[] = [];
 		try {
 			for (let round = 0; Date.now() < until; round++) {
@@ -329,12 +441,15 @@ export class InboxStore {
 					more = await this.#spool.claim();
 					if (more.length === 0) break;
 				}
-				({ written } = await this.#underLock(lock, noChange, more, written));
+				let directory: DirectoryFlush;
+				({ written, directory } = await this.#underLock(lock, noChange, more, written));
+				// A flush made for spooled batches covers the caller's rename too.
+				if (directory === 'flushed') flushOwed = false;
 			}
 		} catch (error) {
 			this.#handBack(lock, more, error);
 		}
-		return result;
+		return { result, flushOwed };
 	}
 
 	/**
@@ -365,7 +480,7 @@ export class InboxStore {
 		batches: ClaimedBatch[],
 		known?: Written,
 		{ commitAfter, flushDirectory = true }: CommitOptions = {},
-	): Promise<{ result: T; written: Written | undefined }> {
+	): Promise<{ result: T; written: Written | undefined; directory: DirectoryFlush }> {
 		// Under the lock after a fresh open (retried when torn): only what stays unparseable is quarantined.
 		const read = known ? undefined : await this.#read();
 		const text = known ? known.text : (read?.text ?? '');
@@ -383,6 +498,7 @@ export class InboxStore {
 		const ownAdded = added.length > 0;
 		for (const batch of committed) added.push(...batch.entries);
 		let next: string | undefined;
+		let directory: DirectoryFlush;
 		if (mutation.kind === 'replace' || !parsed.ok) {
 			next = serializeInbox([...base, ...added], parsed.ok ? { text, items } : undefined);
 		} else if (added.length > 0) next = appendToInboxText(text, items.length, added);
@@ -403,8 +519,11 @@ export class InboxStore {
 				// A rewrite that only removes entries (ack, clear, repair) need not flush its directory entry: an
 				// earlier version coming back after a power cut has every entry it has, and readers skip repeats.
 				// One that settles spooled batches must, or their senders would be told of a write a power cut undoes.
-				// The caller's own entries may leave it to the caller (`flushDirectory: false`).
-				const syncDirectory = committed.length > 0 || (ownAdded && flushDirectory);
+				// The caller's own entries may leave it to the caller (`flushDirectory: false`). With no one else's in the
+				// write, their flush waits until the lock is released (see `Locked.flushOwed`): the rename is done, and a
+				// Claude Code writer waiting for the lock need not wait for the flush too.
+				const syncDirectory = committed.length > 0;
+				if (fsync) directory = syncDirectory ? 'flushed' : ownAdded && flushDirectory ? 'owed' : undefined;
 				await writeFileAtomic(this.path, next, { mode, fsync, syncDirectory, beforeCommit });
 			} catch (error) {
 				// Visible though not flushed: the batches are in the inbox, so they must not be committed again.
@@ -415,11 +534,12 @@ export class InboxStore {
 			// Leftovers already in the file as read (a crashed combiner renamed it in, maybe without its directory
 			// flush): make that durable before telling their senders.
 			await fsyncDirectory(path.dirname(this.path));
+			directory = 'flushed';
 		}
 		await this.#spool.settle(committed, rejected);
 		const written =
 			next === undefined ? (exists ? { text, items } : undefined) : { text: next, items: [...base, ...added] };
-		return { result, written };
+		return { result, written, directory };
 	}
 
 	async #quarantine(bytes: Buffer, reason: string, recovered: number): Promise<void> {
