@@ -82,20 +82,11 @@ const drainGraceMs = 1;
 const releaseJitterMs = 2;
 /** How long after finding the lock held by a Claude Code writer ours keep leaving such writers room. */
 const foreignMemoryMs = 5_000;
-/** How long after finding the lock held by one of ours (and no Claude Code writer) ours take it eagerly. */
-const ownMemoryMs = 1_000;
 /**
 In a mixed team, how long ours leave the lock alone after the inbox was last written (by anyone): longer than a
 Claude Code writer's longest retry interval (100 ms), so every one of them waiting tries first.
 */
 const yieldGapMs = 250;
-/**
-Among ours only (as far as this process has seen), ours still leave the lock alone for `openGapMs` in every
-`openPeriodMs` of the clock (the same instants in every process): a Claude Code writer that arrived while ours kept
-the lock busy gets it there, within its 655 ms, and is then seen holding it.
-*/
-const openPeriodMs = 600;
-const openGapMs = 110;
 
 /** One inbox file: unlocked snapshots, and locked read-modify-write transactions that never lose what was there. */
 export class InboxStore {
@@ -206,7 +197,7 @@ export class InboxStore {
 		const appendPlan: Plan<void> = () => ({ mutation: { kind: 'append', added: entries }, result: undefined });
 		const started = Date.now();
 		await this.fileSystem();
-		if (this.#holdOffMs(false) === 0 && (await this.#tryTransact(appendPlan, false, commit))) return;
+		if (this.#holdOffMs() === 0 && (await this.#tryTransact(appendPlan, false, commit))) return;
 		const { commitAfter } = commit;
 		// A spooled batch can be committed by any holder at any time: deposit it only once it may be visible.
 		if (commitAfter && !(await settlesWithin(commitAfter, Math.max(0, options.deadline - Date.now())))) {
@@ -229,7 +220,7 @@ export class InboxStore {
 				}
 				// Become the combiner if the lock is free: this commits our batch and everyone else's.
 				// Also when claimed: if the claimer died, its lock goes stale and we finish its commit.
-				const holdOffMs = this.#holdOffMs(true);
+				const holdOffMs = this.#holdOffMs();
 				if ((status === 'waiting' || status === 'claimed') && holdOffMs === 0) {
 					let combined: { result: undefined } | undefined;
 					try {
@@ -299,52 +290,34 @@ export class InboxStore {
 
 	/**
 	How a writer of ours takes the lock, by what this process saw holding it (see `lockHoldersSeen`):
-	- `eager`: found held by ours lately and by no Claude Code writer for a while (or, for a first try, never found busy):
-	  at once, and the holder drains the spool. Among ours only, this is what keeps a contended inbox fast.
-	- `polite`: a Claude Code writer was found holding it lately, or the last look is too old (or missing) to say: such writers retry
-	  at most 100 ms apart and drop their message after about 655 ms, while ours wait in the spool without losing
-	  anything, so ours take the lock only once nobody has written the inbox for `yieldGapMs` (every Claude Code writer
-	  waiting had its turn), and the holder does not drain.
+	- `eager` (the default): at once, and the holder drains the spool; among ours only, this keeps a contended inbox
+	  fast, and a lone send (a worker's request, an answer) never waits on a guess.
+	- `polite`: a Claude Code writer was found holding it within `foreignMemoryMs`. Such writers retry at most 100 ms
+	  apart and drop their message after about 655 ms, while ours wait in the spool without losing anything, so ours take
+	  the lock only once nobody has written the inbox for `yieldGapMs` (every Claude Code writer waiting had its turn),
+	  and the holder does not drain.
 	*/
-	#mode(contended: boolean): 'eager' | 'polite' {
+	#mode(): 'eager' | 'polite' {
 		if (this.#network) return 'eager';
-		const { oursAt, foreignAt } = lockHoldersSeen(this.lockPath);
-		if (oursAt === -Infinity && foreignAt === -Infinity) return contended ? 'polite' : 'eager';
-		const now = Date.now();
-		return now - foreignAt < foreignMemoryMs || now - oursAt >= ownMemoryMs ? 'polite' : 'eager';
+		return Date.now() - lockHoldersSeen(this.lockPath).foreignAt < foreignMemoryMs ? 'polite' : 'eager';
 	}
 
-	/**
-	How long a writer of ours should leave the lock alone before trying it (0: try now); `contended` once its send
-	waits in the spool. See `#mode`.
-	*/
-	#holdOffMs(contended: boolean): number {
-		const now = Date.now();
-		if (this.#mode(contended) === 'eager') {
-			// Contended among ours: the clock's open gap (see `openPeriodMs`).
-			if (lockHoldersSeen(this.lockPath).oursAt === -Infinity) return 0;
-			const phase = now % openPeriodMs;
-			return phase < openGapMs ? openGapMs - phase : 0;
-		}
+	/** How long a writer of ours should leave the lock alone before trying it (0: try now). See `#mode`. */
+	#holdOffMs(): number {
+		if (this.#mode() === 'eager') return 0;
 		let written: { mtimeMs: number } | undefined;
 		try {
 			written = statSync(this.path, { throwIfNoEntry: false });
 		} catch {
 			return 0; // a hint only
 		}
-		return written ? Math.max(0, Math.ceil(yieldGapMs - (now - written.mtimeMs))) : 0;
+		return written ? Math.max(0, Math.ceil(yieldGapMs - (Date.now() - written.mtimeMs))) : 0;
 	}
 
-	/**
-	Until when (epoch ms) a holder of ours keeps draining the spool: only when this process has seen ours alone contend
-	for the lock (a holder that never found it busy cannot tell), and never into the clock's open gap.
-	*/
+	/** Until when (epoch ms) a holder of ours keeps draining the spool: not while Claude Code writers are around. */
 	#drainUntil(): number {
 		const now = Date.now();
-		const until = now + drainBudgetMs;
-		if (this.#network) return until;
-		if (this.#mode(true) === 'polite') return now;
-		return Math.min(until, now - (now % openPeriodMs) + openPeriodMs);
+		return this.#mode() === 'polite' ? now : now + drainBudgetMs;
 	}
 
 	/**
