@@ -22,12 +22,18 @@ function texts(file: string): string[] {
 const stepOf = (dir: string) => (op: string, file: string) =>
 	`${op} ${(path.relative(dir, file) || '<dir>').replace(/\.tmp\.[0-9a-f]{8}$/, '.tmp.*').replace(/[0-9a-z]{9}-[0-9a-z]{12}\.(json|claimed)$/, '<batch>.$1')}`;
 
+/** An inbox in a fresh directory, holding one entry (`one`). */
+async function seededInbox() {
+	const dir = tempDir();
+	const file = path.join(dir, 'lead.json');
+	const inbox = new Inbox(file);
+	await inbox.send({ from: 'setup', text: 'one' });
+	return { dir, file, inbox };
+}
+
 describe('the directory flush of a send', () => {
 	it('comes after the lock is released, and the send resolves only after it', async () => {
-		const dir = tempDir();
-		const file = path.join(dir, 'lead.json');
-		const inbox = new Inbox(file);
-		await inbox.send({ from: 'setup', text: 'one' });
+		const { dir, file, inbox } = await seededInbox();
 		const step = stepOf(dir);
 		const calls: string[] = [];
 		let resolved = false;
@@ -50,10 +56,7 @@ describe('the directory flush of a send', () => {
 	});
 
 	it('failing after the release still fails the send (typed, naming the file): it never resolves unflushed', async () => {
-		const dir = tempDir();
-		const file = path.join(dir, 'lead.json');
-		const inbox = new Inbox(file);
-		await inbox.send({ from: 'setup', text: 'one' });
+		const { dir, file, inbox } = await seededInbox();
 		let released = false;
 		let failedAfterRelease = false;
 		setFileSystemFaults((op, target) => {
@@ -79,10 +82,7 @@ describe('the directory flush of a send', () => {
 	});
 
 	it('is made under the lock, before their batches are settled, when the write commits others’ spooled batches', async () => {
-		const dir = tempDir();
-		const file = path.join(dir, 'lead.json');
-		const inbox = new Inbox(file);
-		await inbox.send({ from: 'setup', text: 'one' });
+		const { dir, file, inbox } = await seededInbox();
 		const step = stepOf(dir);
 		const calls: string[] = [];
 		setFileSystemFaults((op, target) => {
