@@ -5,6 +5,7 @@ import {
 	closeSync,
 	fsync as fsyncFd,
 	link,
+	linkSync,
 	openFd,
 	openSync,
 	rename,
@@ -14,6 +15,7 @@ import {
 	writeFd,
 	writeFileSync,
 } from './fs-seam.js';
+import { onKnownNetworkFileSystem } from './fs-type.js';
 
 export interface AtomicWriteOptions {
 	/**
@@ -37,6 +39,53 @@ export interface AtomicWriteOptions {
 	it returns a promise, so the write can be prepared while something it must follow is still being made durable.
 	*/
 	beforeCommit?: () => void | Promise<void>;
+}
+
+/**
+The calls of a write, by where it goes. Locally they are made synchronously: a thread-pool round trip costs more than
+such a call itself (measured: 0.21 against 0.34 ms of CPU per atomic write), and writes run while other writers wait
+for the lock. On a network file system each call is a round trip to the server, and a slow one must delay only this
+write, not the event loop (a lock's refresh included), so they go to the thread pool. Each reads the seam's binding
+when called, so injected faults apply.
+*/
+interface WriteCalls {
+	open(file: string, flags: string, mode?: number): number | Promise<number>;
+	write(fd: number, data: string | Uint8Array): void | Promise<void>;
+	close(fd: number): void | Promise<void>;
+	rename(from: string, to: string): void | Promise<void>;
+	link(existing: string, target: string): void | Promise<void>;
+	unlink(file: string): void | Promise<void>;
+}
+
+const localCalls: WriteCalls = {
+	open: (file, flags, mode) => openSync(file, flags, mode),
+	write: (fd, data) => writeFileSync(fd, data),
+	close: (fd) => closeSync(fd),
+	rename: (from, to) => renameSync(from, to),
+	link: (existing, target) => linkSync(existing, target),
+	unlink: (file) => unlinkSync(file),
+};
+
+const offLoopCalls: WriteCalls = {
+	open: (file, flags, mode) => openFd(file, flags, mode),
+	write: (fd, data) => writeFd(fd, data),
+	close: (fd) => close(fd),
+	rename: (from, to) => rename(from, to),
+	link: (existing, target) => link(existing, target),
+	unlink: (file) => unlink(file),
+};
+
+function callsFor(file: string): WriteCalls {
+	return onKnownNetworkFileSystem(path.dirname(path.resolve(file))) ? offLoopCalls : localCalls;
+}
+
+/** Run `call`, ignoring a failure (sync or async): the caller reports the error that matters. */
+async function quietly(call: () => void | Promise<void>): Promise<void> {
+	try {
+		await call();
+	} catch {
+		// nothing more to do
+	}
 }
 
 // Same temp-name shape Claude Code uses, so both sides' cleanup and watch filters recognise it.
@@ -65,25 +114,25 @@ temp file in the same directory, fsync, rename, fsync of the directory.
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}) {
 	const { mode = 0o600, fsync = true, syncDirectory = true, beforeCommit } = options;
 	const temp = tempNameFor(target);
-	// Every call goes to the thread pool: on a network file system each is a round trip to the server, and a slow one
-	// must delay only this write, not the event loop (a lock's refresh included).
+	const calls = callsFor(target);
 	let fd: number | undefined;
 	let checking = false;
 	try {
-		fd = await openFd(temp, 'wx', mode);
-		await writeFd(fd, data);
+		fd = await calls.open(temp, 'wx', mode);
+		await calls.write(fd, data);
 		if (fsync) await fsyncFd(fd);
 		const written = fd;
 		fd = undefined; // never closed twice: a failed close has released the descriptor all the same
-		await close(written);
+		await calls.close(written);
 		checking = true;
 		const check = beforeCommit?.();
 		if (check) await check;
 		checking = false;
-		await rename(temp, target);
+		await calls.rename(temp, target);
 	} catch (error) {
-		if (fd !== undefined) await close(fd).catch(() => {});
-		await unlink(temp).catch(() => {}); // never created, or already renamed, or nothing more can be done
+		const open = fd;
+		if (open !== undefined) await quietly(() => calls.close(open));
+		await quietly(() => calls.unlink(temp)); // never created, or already renamed, or nothing more can be done
 		// The check's own reason is the caller's to report: it is not a failure to write this file.
 		if (!checking && isErrno(error)) throw errors.io('write', target, error);
 		throw error;
@@ -154,14 +203,16 @@ export function closeQuietly(fd: number): void {
 
 /** Make a rename or create inside `directory` durable. */
 export async function fsyncDirectory(directory: string): Promise<void> {
+	const calls = callsFor(path.join(directory, '.'));
 	let fd: number | undefined;
 	try {
-		fd = await openFd(directory, 'r');
+		fd = await calls.open(directory, 'r');
 		await fsyncFd(fd);
 	} catch (error) {
 		throw errors.io('flush the directory', directory, error);
 	} finally {
-		if (fd !== undefined) await close(fd).catch(() => {});
+		const open = fd;
+		if (open !== undefined) await quietly(() => calls.close(open));
 	}
 }
 
@@ -175,17 +226,19 @@ export async function writeNewFile(
 	mode = 0o600,
 	syncDirectory = true,
 ): Promise<void> {
+	const calls = callsFor(target);
 	let fd: number | undefined;
 	try {
-		fd = await openFd(target, 'wx', mode);
-		await writeFd(fd, data);
+		fd = await calls.open(target, 'wx', mode);
+		await calls.write(fd, data);
 		await fsyncFd(fd);
 	} catch (error) {
 		// Created by this call (exclusively), so ours to remove: no half-written file is left for a reader.
-		if (fd !== undefined) await unlink(target).catch(() => {});
+		if (fd !== undefined) await quietly(() => calls.unlink(target));
 		throw errors.io('create', target, error);
 	} finally {
-		if (fd !== undefined) await close(fd).catch(() => {});
+		const open = fd;
+		if (open !== undefined) await quietly(() => calls.close(open));
 	}
 	if (syncDirectory) await fsyncDirectory(path.dirname(target));
 }
@@ -205,16 +258,17 @@ export async function linkNewFile(
 	const [first] = targets;
 	if (first === undefined) return 0;
 	const temp = tempNameFor(first);
+	const calls = callsFor(first);
 	let fd: number | undefined;
 	let linked = 0;
 	try {
-		fd = await openFd(temp, 'wx', mode);
-		await writeFd(fd, data);
+		fd = await calls.open(temp, 'wx', mode);
+		await calls.write(fd, data);
 		// Data first: a power cut must never leave a name pointing at an empty file (an unreadable claim).
 		if (fsync) await fsyncFd(fd);
 		for (const target of targets) {
 			try {
-				await link(temp, target);
+				await calls.link(temp, target);
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code === 'EEXIST') break;
 				throw error;
@@ -226,7 +280,8 @@ export async function linkNewFile(
 	} catch (error) {
 		throw errors.io('create', targets[linked] ?? first, error);
 	} finally {
-		if (fd !== undefined) await close(fd).catch(() => {});
-		await unlink(temp).catch(() => {});
+		const open = fd;
+		if (open !== undefined) await quietly(() => calls.close(open));
+		await quietly(() => calls.unlink(temp));
 	}
 }

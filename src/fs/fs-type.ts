@@ -85,6 +85,8 @@ async function mountEntryOf(directory: string): Promise<MountEntry | undefined> 
 }
 
 const known = new Map<string, Promise<FileSystemInfo>>();
+/** Mount points of the network file systems detected so far (see `onKnownNetworkFileSystem`). */
+const networkMounts = new Set<string>();
 
 /**
 The file system of `directory` (or of its nearest existing ancestor), looked up once per directory. The mount table
@@ -97,8 +99,28 @@ export function fileSystemOf(directory: string): Promise<FileSystemInfo> {
 	if (!info) {
 		info = detect(resolved);
 		known.set(resolved, info);
+		void info.then((detected) => {
+			if (detected.network) networkMounts.add(detected.mountPoint ?? resolved);
+		});
 	}
 	return info;
+}
+
+/** Treat `directory` and everything under it as on a network file system from now on (see `judgeLocksByObservation`). */
+export function markNetworkDirectory(directory: string): void {
+	networkMounts.add(path.resolve(directory));
+}
+
+/**
+Whether `directory` lies on a network file system detected (or marked) already (by any lookup on the same mount): for callers
+that choose a way of doing I/O per call and cannot wait for a detection. `false` until one has been made.
+*/
+export function onKnownNetworkFileSystem(directory: string): boolean {
+	if (networkMounts.size === 0) return false;
+	for (const mount of networkMounts) {
+		if (directory === mount || directory.startsWith(mount.endsWith('/') ? mount : `${mount}/`)) return true;
+	}
+	return false;
 }
 
 /** The answer for `directory` if it was looked up already (synchronous callers), else `undefined`. */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { errors, type MailboxError } from '../errors.js';
 import { existsSync, lockFileSystem, statSync } from './fs-seam.js';
-import { fileSystemOf } from './fs-type.js';
+import { fileSystemOf, markNetworkDirectory } from './fs-type.js';
 
 export interface LockOptions {
 	/**
@@ -336,6 +336,7 @@ The lock on disk stays Claude Code's (`<file>.lock` directory, mtime refreshed b
 */
 export function judgeLocksByObservation(directory: string, attributeCacheMs: number): void {
 	observedDirectories.set(path.resolve(directory), Math.max(0, attributeCacheMs));
+	markNetworkDirectory(directory); // and writes there keep their calls off the event loop (see atomic-write.ts)
 }
 
 /**
