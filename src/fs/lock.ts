@@ -146,9 +146,15 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		if (code === 'ELOCKED' || (code === 'ENOENT' && existsSync(path.dirname(lockPath)))) return undefined;
 		throw errors.io('lock', lockPath, error);
 	}
-	const judge = (current: { ino: number; ctimeMs: number }) => {
+	const judge = (current: { ino: number; ctimeMs: number; mtimeMs: number }) => {
 		const { stamp } = state;
 		if (stamp && (current.ino !== stamp.ino || current.ctimeMs !== stamp.ctimeMs) && !state.seen?.has(keyOf(current))) {
+			// A version of our directory this holder never saw (its own stat after a refresh was answered from the
+			// client's cache) still carries the mtime our refresh set; a taker's new directory carries its own.
+			if (state.seen && state.setSeconds?.has(Math.floor(current.mtimeMs / 1000))) {
+				state.seen.add(keyOf(current));
+				return;
+			}
 			state.lost = true;
 			compromise = errors.lockCompromised(lockPath);
 			throw compromise;
@@ -170,7 +176,7 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 					throw missing(error);
 				});
 			}
-			let current: { ino: number; ctimeMs: number };
+			let current: { ino: number; ctimeMs: number; mtimeMs: number };
 			try {
 				current = statSync(lockPath);
 			} catch (error) {
@@ -232,6 +238,8 @@ interface HolderState {
 	*/
 	seen?: Set<string>;
 	setMtime?: Date;
+	/** The mtimes (whole seconds: sshfs keeps no more) our refreshes set, the last few. */
+	setSeconds?: Set<number>;
 }
 
 const holders = new Map<string, HolderState>();
@@ -414,6 +422,10 @@ function newObservingLockCalls(staleMs: number, attributeCacheMs: number) {
 			const refresh = lockFileSystem.utimes(target, atime, mtime).then(async () => {
 				if (!state) return;
 				state.setMtime = mtime;
+				state.setSeconds ??= new Set();
+				state.setSeconds.add(Math.floor(mtime.getTime() / 1000));
+				// A takeover needs the stale window without a refresh, so only the last few matter.
+				if (state.setSeconds.size > 16) state.setSeconds.delete(state.setSeconds.values().next().value as number);
 				restamp(state, await lockFileSystem.stat(target));
 			});
 			if (state) state.refreshing = refresh.catch(() => {});
