@@ -124,6 +124,12 @@ export class DecisionFeed {
 		if (!now) return;
 		const current = await openFollowed(this.path);
 		if (!current) return;
+		if (current.ino !== now.ino) {
+			// Rotated again since the listing: the file in between is read whole by the next scan, then this one.
+			await current.handle.close().catch(() => {});
+			this.#scan();
+			return;
+		}
 		this.#handle = current.handle;
 		this.#ino = current.ino;
 		this.#offset = 0;
