@@ -249,18 +249,18 @@ export class InboxStore {
 						Date.now() - started,
 					);
 				}
-				// One watch per lock generation: it stays armed across waits until that holder releases.
-				release ??= watchRelease(this.lockPath);
-				// One of ours holding the lock commits every waiting batch, so together our waiters need try no more
-				// often than one Claude Code writer would: each stretches its interval by the number waiting.
-				const waiting = spool.waiting();
-				const pauseMs = contendedRetryDelayMs(round) * Math.max(1, waiting);
 				// Not to be taken yet: sleep until it may be (a release would change nothing).
 				if (holdOffMs > 0 && (status === 'waiting' || status === 'claimed')) {
 					const changed = await changes.wait(holdOffMs + Math.random() * releaseJitterMs * 4);
 					if (changed || !changes.armed) status = await this.batchStatus(id, entries);
 					continue;
 				}
+				// One watch per lock generation: it stays armed across waits until that holder releases.
+				release ??= watchRelease(this.lockPath);
+				// One of ours holding the lock commits every waiting batch, so together our waiters need try no more
+				// often than one Claude Code writer would: each stretches its interval by the number waiting.
+				const waiting = spool.waiting();
+				const pauseMs = contendedRetryDelayMs(round) * Math.max(1, waiting);
 				const wake = await Promise.race([
 					changes.wait(pauseMs).then((changed) => (changed ? 'batch' : 'timer')),
 					release.released.then(() => 'release' as const),
