@@ -9,8 +9,10 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import retry from 'retry';
 import { describe, expect, it } from 'vitest';
-import { baselineLockOptions } from '../bench/baseline-writer.js';
+import { baselineLockOptions, baselineRead, baselineWrite } from '../bench/baseline-writer.js';
 import { acquireLock, contendedRetryDelayMs, lockHoldersSeen, tryAcquireLock } from '../src/fs/lock.js';
+import { Inbox } from '../src/index.js';
+import { forkFixture, nextMessage } from './helpers/fork.js';
 import { tempDir } from './helpers/temp.js';
 
 /** Claude Code 2.1.330's retry delays (reference, section 1: "Retry delays"). */
@@ -82,5 +84,38 @@ describe('whose lock it is', () => {
 		expect(lockHoldersSeen(lockPath).oursAt).toBeGreaterThanOrEqual(before);
 		await held?.release();
 		expect(existsSync(lockPath)).toBe(false);
+	});
+});
+
+describe('a mixed team', () => {
+	const writer = path.join(import.meta.dirname, 'fixtures', 'writer.ts');
+	const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+	it('what one process of ours saw is known to all: a fresh one gives the lock to a Claude Code writer first', async () => {
+		const file = path.join(tempDir(), 'team-lead.json');
+		writeFileSync(file, '[]');
+		// This process meets a Claude Code-style holder: its send waits in the spool, and says what it saw.
+		const release = await lockfile.lock(file, baselineLockOptions(file));
+		const sending = new Inbox(file).send({ from: 'ours-a', text: 'a' });
+		const marker = path.join(`${file}.spool`, 'claude-code-writer-seen');
+		for (let waited = 0; !existsSync(marker); waited += 10) {
+			expect(waited).toBeLessThan(5_000);
+			await sleep(10);
+		}
+		await release();
+		await sending;
+
+		// Another process of ours, which never met one itself, sends just after a Claude Code writer wrote. The lock
+		// is free, but it waits out the yield gap: a Claude Code writer trying 100 ms later gets the lock first.
+		const child = forkFixture(writer, [file, '1', '1']);
+		const done = nextMessage(child, 'done', 30_000);
+		await nextMessage(child, 'ready', 30_000);
+		expect(await baselineWrite(file, { from: 'cc', text: 'cc-1', timestamp: new Date().toISOString() })).toBe(true);
+		child.send('go');
+		await sleep(100);
+		expect(await baselineWrite(file, { from: 'cc', text: 'cc-2', timestamp: new Date().toISOString() })).toBe(true);
+		await done;
+		const texts = (await baselineRead(file)).map((entry) => entry.text);
+		expect(texts).toEqual(['a', 'cc-1', 'cc-2', '1:0']);
 	});
 });

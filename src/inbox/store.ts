@@ -4,7 +4,7 @@ import path from 'node:path';
 import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
-import { statSync, watch } from '../fs/fs-seam.js';
+import { statSync, watch, writeFileSync } from '../fs/fs-seam.js';
 import { type FileSystemInfo, fileSystemOf } from '../fs/fs-type.js';
 import {
 	acquireLock,
@@ -82,6 +82,13 @@ const drainGraceMs = 1;
 const releaseJitterMs = 2;
 /** How long after finding the lock held by a Claude Code writer ours keep leaving such writers room. */
 const foreignMemoryMs = 5_000;
+/**
+A file in the spool directory whose mtime is when a writer of ours last found a Claude Code writer holding the lock:
+each of ours then leaves such writers room from its next try on, not only after meeting one itself (at the start of a
+burst, every process of ours otherwise takes and drains the lock eagerly until it does). Republished at most this often.
+*/
+const foreignMarkerName = 'claude-code-writer-seen';
+const foreignMarkerRefreshMs = 500;
 /**
 In a mixed team, how long ours leave the lock alone after the inbox was last written (by anyone): longer than a
 Claude Code writer's longest retry interval (100 ms), so every one of them waiting tries first.
@@ -299,7 +306,24 @@ export class InboxStore {
 	*/
 	#mode(): 'eager' | 'polite' {
 		if (this.#network) return 'eager';
-		return Date.now() - lockHoldersSeen(this.lockPath).foreignAt < foreignMemoryMs ? 'polite' : 'eager';
+		return Date.now() - this.#foreignSeenAt() < foreignMemoryMs ? 'polite' : 'eager';
+	}
+
+	/** When this process, or any other of ours (the spool's marker file), last found a Claude Code writer holding the lock. */
+	#foreignSeenAt(): number {
+		const own = lockHoldersSeen(this.lockPath).foreignAt;
+		const marker = `${this.#spool.directory}/${foreignMarkerName}`;
+		let shared = Number.NEGATIVE_INFINITY;
+		try {
+			shared = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? shared;
+			if (own - shared > foreignMarkerRefreshMs) {
+				writeFileSync(marker, '', { mode: this.#options.fileMode });
+				shared = own;
+			}
+		} catch {
+			// A hint only (no spool directory yet: nobody of ours has waited here).
+		}
+		return Math.max(own, shared);
 	}
 
 	/** How long a writer of ours should leave the lock alone before trying it (0: try now). See `#mode`. */
@@ -410,7 +434,8 @@ export class InboxStore {
 		const until = this.#drainUntil();
 		let more: ClaimedBatch[] = [];
 		try {
-			for (let round = 0; Date.now() < until; round++) {
+			// The mode is asked again each round: another of ours may have met a Claude Code writer meanwhile.
+			for (let round = 0; Date.now() < until && this.#mode() === 'eager'; round++) {
 				more = await this.#spool.claim();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.
