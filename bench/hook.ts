@@ -1,47 +1,22 @@
 /**
 The Claude Code hook's cost per tool call: `swarm-mailbox hook` timed from spawn to exit, as Claude Code runs it (the
 hook input on stdin, the decision on stdout), for a call its `--policy` decides locally and for one a running lead
-decides (its policy allows Bash), beside `node -e 0` measured in the same rounds. The CLI runs as installed: `src/`
-transpiled file by file (the layout `tsc` gives `dist/`) into `.bench-tmp/`, with a copy of `package.json` above it so
-the entry finds its version and `node_modules` resolves from the repository. The three are interleaved, one of each
-per round, so a busy moment of the machine weighs on all of them alike.
+decides (its policy allows Bash), beside `node -e 0` measured in the same rounds. The command is the one the package's
+`bin` runs, bundled as `prepare` ships it (see shipped-cli.ts). The three are interleaved, one of each per round, so a
+busy moment of the machine weighs on all of them alike.
 */
 
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { Team } from '../src/index.js';
 import { nextMessage } from '../test/helpers/fork.js';
 import { type BenchContext, stop } from './context.js';
 import type { SectionResult } from './results.js';
+import { shippedCli } from './shipped-cli.js';
 import { fixed, median, percentile, ratio } from './stats.js';
 
 const repo = path.join(import.meta.dirname, '..');
-
-/** `src/**.ts` transpiled one file per module, like `tsc -p tsconfig.build.json`; returns the CLI entry. */
-async function installedCli(): Promise<{ main: string; remove(): void }> {
-	const base = path.join(repo, '.bench-tmp', `cli-${process.pid}`);
-	const sources = readdirSync(path.join(repo, 'src'), { recursive: true, encoding: 'utf8' })
-		.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-		.map((file) => path.join(repo, 'src', file));
-	await build({
-		entryPoints: sources,
-		outbase: path.join(repo, 'src'),
-		outdir: path.join(base, 'dist'),
-		bundle: false,
-		platform: 'node',
-		format: 'esm',
-		target: 'node20',
-		logLevel: 'warning',
-	});
-	mkdirSync(base, { recursive: true });
-	copyFileSync(path.join(repo, 'package.json'), path.join(base, 'package.json'));
-	return {
-		main: path.join(base, 'dist', 'cli', 'main.js'),
-		remove: () => rmSync(base, { recursive: true, force: true }),
-	};
-}
 
 interface Run {
 	ms: number;
@@ -78,7 +53,7 @@ const hookInput = (toolName: string, toolInput: Record<string, unknown>, id: str
 
 export async function hookCalls(ctx: BenchContext): Promise<SectionResult> {
 	const rounds = ctx.quick ? 8 : 40;
-	const cli = await installedCli();
+	const cli = shippedCli();
 	const root = ctx.freshDir('hook');
 	await Team.create('alpha', { root, members: [{ name: 'ann' }] });
 	const policy = path.join(root, 'hook-policy.json');

@@ -1,21 +1,18 @@
 /**
 Section 12: how fast the `swarm-mailbox` command starts, as a ratio to bare Node start-up (`node -e 0`) measured in
 the same minutes, so the figure does not depend on the machine's speed. The command is bundled from the working tree
-exactly as `prepare` ships it (scripts/build-cli.mjs), into `.bench-tmp/` two levels below the repository, where it
-finds `package.json` and `node_modules` as the installed package does. Two commands: `--version` (the floor: no
+exactly as `prepare` ships it (see shipped-cli.ts). Two commands: `--version` (the floor: no
 command module is loaded) and a `request` that a running lead's policy allows (what a runner pays on every tool call:
 start, ask, wait for the answer, exit). The three are run in turn, so a busy moment slows all of them alike.
 */
 
-import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Team } from '../src/team/team.js';
 import { type BenchContext, stop } from './context.js';
 import type { SectionResult } from './results.js';
+import { shippedCli } from './shipped-cli.js';
 import { fixed, median } from './stats.js';
-
-const repoRoot = path.join(import.meta.dirname, '..');
 
 function timed(args: string[]): { ms: number; status: number | null; stdout: string; stderr: string } {
 	const started = performance.now();
@@ -31,9 +28,8 @@ function leaderReady(child: ChildProcess): Promise<void> {
 }
 
 export async function startup(bench: BenchContext): Promise<SectionResult> {
-	const outdir = path.join(repoRoot, '.bench-tmp', `cli-${process.pid}`);
-	execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-cli.mjs'), outdir]);
-	const main = path.join(outdir, 'main.js');
+	const cli = shippedCli();
+	const { main } = cli;
 
 	const root = bench.freshDir('startup');
 	await Team.create('start', { root, members: [{ name: 'w' }] });
@@ -58,7 +54,7 @@ export async function startup(bench: BenchContext): Promise<SectionResult> {
 		}
 	} finally {
 		await stop(leader);
-		rmSync(outdir, { recursive: true, force: true });
+		cli.remove();
 	}
 
 	const bare = median(samples.bare);
