@@ -7,7 +7,6 @@ start, ask, wait for the answer, exit). The three are run in turn, so a busy mom
 */
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { Team } from '../src/team/team.js';
 import { type BenchContext, stop } from './context.js';
 import type { SectionResult } from './results.js';
