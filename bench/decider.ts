@@ -94,6 +94,7 @@ export async function deciderRoundTrips(ctx: BenchContext): Promise<SectionResul
 				notes: [
 					`The 1 ms timer's own wait inside \`decide\`, as measured there: p50 ${fixed(timerP50)} ms (${waits.length} waits).`,
 					'A `decide` answer goes the policy way: journaled and claimed in one step, with no record for a person first.',
+					'While an asynchronous `decide` waits, the lead writes and flushes the claim of a plain allow ahead, so an allow then costs only its links (docs/architecture.md).',
 				],
 			},
 			goals: [

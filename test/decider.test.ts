@@ -1,9 +1,11 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MailboxError } from '../src/errors.js';
 import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
 import { pendingDirectoryOf } from '../src/journal/pending-store.js';
 import type { DecideContext, DecideRequest } from '../src/leader/leader.js';
+import type { AnswerDecision } from '../src/leader/response.js';
 import { Policy } from '../src/policy/policy.js';
 import type { PermissionUpdate } from '../src/protocol/frames.js';
 import type { Team } from '../src/team/team.js';
@@ -154,6 +156,56 @@ describe('Leader decide(): a runner decides in code on the fast path', () => {
 		await leader.close();
 		expect(signal?.aborted).toBe(true);
 		expect(journalFiles(team).filter((name) => name.endsWith('.json'))).toHaveLength(1);
+	});
+
+	it('while an async decide works, the allow it may give is written ahead: an allow sends that answer, anything else drops it', async () => {
+		const gates: ((decision: AnswerDecision | undefined) => void)[] = [];
+		const { team, worker, requests, leader } = await startSwarm({
+			decide: () => new Promise<AnswerDecision | undefined>((resolve) => gates.push(resolve)),
+		});
+		const aheadFiles = () => journalFiles(team).filter((name) => /\.json\.tmp\.[0-9a-f]{8}$/.test(name));
+		/** Ask, and once the decide function waits, read the answer written ahead: the claim of a plain allow. */
+		const ask = async (command: string, id: string) => {
+			const outcome = worker.requestPermission(bash(command, id));
+			await until(() => gates.length > 0 && aheadFiles().length === 1, 'the answer written ahead');
+			const [name] = aheadFiles();
+			const ahead = JSON.parse(readFileSync(path.join(pendingDirectoryOf(team), name as string), 'utf8'));
+			expect(ahead).toMatchObject({ requestId: expect.any(String), decision: 'allow', decidedBy: 'decider' });
+			return { outcome, msgId: ahead.msgId as string, decide: gates.shift() as (typeof gates)[number] };
+		};
+
+		const allowed = await ask('make', 'toolu_1');
+		allowed.decide({ behavior: 'allow' });
+		expect(await allowed.outcome).toMatchObject({ behavior: 'allow', updatedInput: { command: 'make' } });
+
+		const denied = await ask('rm -rf /', 'toolu_2');
+		denied.decide({ behavior: 'deny', message: 'no' });
+		expect(await denied.outcome).toMatchObject({ behavior: 'deny', message: 'no' });
+
+		const edited = await ask('npm test', 'toolu_3');
+		edited.decide({ behavior: 'allow', updatedInput: { command: 'npm test -- --run' } });
+		expect(await edited.outcome).toMatchObject({ behavior: 'allow', updatedInput: { command: 'npm test -- --run' } });
+
+		const undecided = await ask('deploy', 'toolu_4');
+		undecided.decide(undefined);
+		const request = await nextRequest(requests);
+		await request.approve();
+		expect(await undecided.outcome).toMatchObject({ behavior: 'allow' });
+
+		// An allow that comes over a second later is sent fresh: the one written ahead would carry a stale timestamp.
+		const late = await ask('make', 'toolu_5');
+		await new Promise((resolve) => setTimeout(resolve, 1_100));
+		late.decide({ behavior: 'allow' });
+		expect(await late.outcome).toMatchObject({ behavior: 'allow' });
+
+		await leader.flushed();
+		const lines = await audit(team);
+		expect(lines.map((line) => line.msgId === allowed.msgId)).toEqual([true, false, false, false, false]);
+		expect(lines.map((line) => line.msgId)).not.toContain(late.msgId);
+		expect(lines.map((line) => line.msgId)).not.toContain(denied.msgId);
+		expect(lines.map((line) => line.msgId)).not.toContain(edited.msgId);
+		expect(lines.map((line) => line.msgId)).not.toContain(undecided.msgId);
+		await until(() => aheadFiles().length === 0, 'no answer written ahead left behind');
 	});
 
 	it('answers a worker in another process (the CLI `request`)', async () => {

@@ -257,31 +257,69 @@ export async function linkNewFile(
 ): Promise<number> {
 	const [first] = targets;
 	if (first === undefined) return 0;
-	const temp = tempNameFor(first);
-	const calls = callsFor(first);
+	return linkPreparedFile(await prepareNewFile(first, data, mode, fsync), targets);
+}
+
+/** A file written (and flushed) ahead under a temp name, for {@link linkPreparedFile} to give names later. */
+export interface PreparedFile {
+	/** Its temp name, beside the names it will get. */
+	readonly temp: string;
+	readonly fsync: boolean;
+	/** Remove it unlinked (when its names are not wanted after all). Never rejects. */
+	discard(): Promise<void>;
+}
+
+/**
+The first half of {@link linkNewFile}: write `data` beside `target` under a temp name, flushed when `fsync`. A caller
+that knows the content before it knows whether it will want the file (an answer prepared while a decision is made)
+pays for the write and the flush ahead, and later only for the links.
+*/
+export async function prepareNewFile(
+	target: string,
+	data: Uint8Array,
+	mode = 0o600,
+	fsync = true,
+): Promise<PreparedFile> {
+	const temp = tempNameFor(target);
+	const calls = callsFor(target);
 	let fd: number | undefined;
-	let linked = 0;
 	try {
 		fd = await calls.open(temp, 'wx', mode);
 		await calls.write(fd, data);
 		// Data first: a power cut must never leave a name pointing at an empty file (an unreadable claim).
 		if (fsync) await fsyncFd(fd);
+	} catch (error) {
+		if (fd !== undefined) await quietly(() => calls.unlink(temp));
+		throw errors.io('create', target, error);
+	} finally {
+		const open = fd;
+		if (open !== undefined) await quietly(() => calls.close(open));
+	}
+	return { temp, fsync, discard: () => quietly(() => calls.unlink(temp)) };
+}
+
+/**
+The second half of {@link linkNewFile}: link `prepared` under each of `targets` in turn (its directory), stopping at the
+first that exists, flush the directory, and remove the temp name. Resolves with how many names were linked.
+*/
+export async function linkPreparedFile(prepared: PreparedFile, targets: readonly string[]): Promise<number> {
+	const calls = callsFor(prepared.temp);
+	let linked = 0;
+	try {
 		for (const target of targets) {
 			try {
-				await calls.link(temp, target);
+				await calls.link(prepared.temp, target);
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code === 'EEXIST') break;
 				throw error;
 			}
 			linked++;
 		}
-		if (fsync && linked > 0) await fsyncDirectory(path.dirname(first));
+		if (prepared.fsync && linked > 0) await fsyncDirectory(path.dirname(prepared.temp));
 		return linked;
 	} catch (error) {
-		throw errors.io('create', targets[linked] ?? first, error);
+		throw errors.io('create', targets[linked] ?? prepared.temp, error);
 	} finally {
-		const open = fd;
-		if (open !== undefined) await quietly(() => calls.close(open));
-		await quietly(() => calls.unlink(temp));
+		await prepared.discard();
 	}
 }

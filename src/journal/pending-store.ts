@@ -17,7 +17,15 @@ Leader, a CLI), in `<team dir>/swarm-mailbox/pending/`:
 
 import path from 'node:path';
 import { errors } from '../errors.js';
-import { fsyncDirectory, isTempFile, linkNewFile, writeFileAtomic } from '../fs/atomic-write.js';
+import {
+	fsyncDirectory,
+	isTempFile,
+	linkNewFile,
+	linkPreparedFile,
+	type PreparedFile,
+	prepareNewFile,
+	writeFileAtomic,
+} from '../fs/atomic-write.js';
 import { ensureDirectoryInRoot } from '../fs/directories.js';
 import {
 	existsSync,
@@ -208,21 +216,37 @@ export class PendingStore {
 	}
 
 	/**
+	Write and flush, under a temp name, the file that `claim(key, claim, {record, prepared})` would link, before it is
+	known whether the claim will be made (a decision still being taken): that claim then only links it. Pass the very
+	same `claim` and `record`; `discard()` the file when they are not claimed after all.
+	*/
+	async prepareClaim(key: string, claim: AnswerClaim, record: PendingRecord): Promise<PreparedFile> {
+		await this.prepare();
+		return prepareNewFile(this.#file(key, '.json'), claimFileBytes(record, claim), this.#fileMode, this.#fsync);
+	}
+
+	/**
 	Take the one answer of a request. Exactly one caller across all processes succeeds.
 	With `record` (a request decided as it is taken in, not journaled yet), one file serves as both: it holds the
-	fields of the record and of the claim, and is linked as `<id>.json`, then as `<id>.answer`.
+	fields of the record and of the claim, and is linked as `<id>.json`, then as `<id>.answer`; with `prepared` (from
+	{@link PendingStore.prepareClaim}), that file was written ahead and is only linked now.
 	@throws {MailboxError} `ALREADY_ANSWERED` when it was claimed (or, with `record`, journaled) before;
 	`REQUEST_NOT_FOUND` when it is not journaled.
 	*/
-	async claim(key: string, claim: AnswerClaim, options: { record?: PendingRecord } = {}): Promise<void> {
+	async claim(
+		key: string,
+		claim: AnswerClaim,
+		options: { record?: PendingRecord; prepared?: PreparedFile | undefined } = {},
+	): Promise<void> {
 		await this.prepare();
 		const journal = this.#file(key, '.json');
 		const target = this.#file(key, '.answer');
-		const { record } = options;
+		const { record, prepared } = options;
 		if (record) {
-			// Both shapes share their common fields (version, requestId, worker) with equal values.
-			const both = Buffer.from(JSON.stringify({ ...record, ...claim }));
-			let linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+			const both = claimFileBytes(record, claim);
+			let linked = prepared
+				? await linkPreparedFile(prepared, [journal, target])
+				: await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
 			// An unreadable record in the way (damaged, or left unflushed by an older version) is moved aside, once.
 			if (linked === 0 && this.#setAsideUnreadable(journal)) {
 				linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
@@ -232,6 +256,7 @@ export class PendingStore {
 			// delivering, recovery still finds its claim (and sends the entry it fixed).
 			throw errors.alreadyAnswered(claim.requestId, linked === 0 ? journal : target);
 		}
+		await prepared?.discard(); // made for a claim with its record only
 		if (!(await readFileNoFollow(journal))) {
 			const tombstone = (await readFileNoFollow(target)) ? target : this.#tombstone(key);
 			if (tombstone) throw errors.alreadyAnswered(claim.requestId, tombstone);
@@ -328,4 +353,10 @@ export class PendingStore {
 		}
 		return removed;
 	}
+}
+
+/** The one file of a request decided as it is taken in: the fields of its record and of its claim. */
+function claimFileBytes(record: PendingRecord, claim: AnswerClaim): Buffer {
+	// Both shapes share their common fields (version, requestId, worker) with equal values.
+	return Buffer.from(JSON.stringify({ ...record, ...claim }));
 }

@@ -10,7 +10,7 @@ decision, then mark the request finished. A process that dies part way leaves th
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { errors, isMailboxError } from '../errors.js';
-import { fsyncDirectory } from '../fs/atomic-write.js';
+import { fsyncDirectory, type PreparedFile } from '../fs/atomic-write.js';
 import type { OutgoingEntry } from '../inbox/entry.js';
 import type { OperationOptions, SendOptions } from '../inbox/options.js';
 import type { AuditLog, DecidedBy } from '../journal/audit-log.js';
@@ -48,7 +48,20 @@ export interface AnswerContext {
 	onUnfinished?: ((record: PendingRecord, error: unknown) => void) | undefined;
 }
 
+/** An answer written ahead of its decision (see {@link Answerer.prepareAllow}). */
+export interface PreparedAnswer {
+	readonly decidedBy: DecidedBy;
+	/** Epoch ms. */
+	readonly preparedAt: number;
+	/** The claim and its file, once written; `undefined` if that failed or it was discarded first. */
+	readonly ready: Promise<{ claim: AnswerClaim; file: PreparedFile } | undefined>;
+	/** Drop it (its file is removed once written). */
+	discard(): void;
+}
+
 const DELIVERY_ATTEMPTS = 2;
+/** How long after it was written ahead an answer may still be sent as it is (its timestamp is from then). */
+const PREPARED_MAX_AGE_MS = 1_000;
 
 /** Claims being answered by this process, whichever Answerer made them (`<journal dir>\0<key>`). */
 const answeringHere = new Set<string>();
@@ -87,32 +100,23 @@ export class Answerer {
 			request's inbox entry there across machines, so the worker's next request does not meet that rewrite.
 			*/
 			afterClaim?: () => Promise<void>;
+			/** Written ahead by {@link Answerer.prepareAllow}: used if the decision is that allow, else discarded. */
+			prepared?: PreparedAnswer | undefined;
 		} = {},
 	): Promise<AnswerResult> {
-		const { text, persistRules, persistUpdates } = await prepareResponse(this.#ctx.team, record, decision);
-		const message = decision.behavior === 'deny' ? decision.message || 'Permission denied' : options.note;
-		const claim: AnswerClaim = {
-			version: 1,
-			requestId: record.requestId,
-			worker: record.worker,
-			decision: decision.behavior,
-			decidedBy,
-			...(message === undefined ? {} : { message }),
-			msgId: randomUUID(),
-			timestamp: new Date().toISOString(),
-			text,
-			...(persistRules.length > 0 ? { persistRules } : {}),
-			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
-			claimedAt: Date.now(),
-			owner: thisProcess(),
-		};
+		const ahead = options.prepared && (await this.#useAhead(options.prepared, decision, decidedBy, options));
+		const claim = ahead?.claim ?? (await this.#claimFor(record, decision, decidedBy, options.note));
 		// The response is prepared (worker inbox locked, file written and flushed) while the claim is flushed, and
 		// becomes visible only once the claim is durable: a worker never sees an answer that a crash could forget.
 		this.#answering.add(record.key);
 		const here = `${this.#ctx.store.directory}\0${record.key}`;
 		answeringHere.add(here);
 		try {
-			const claimed = this.#ctx.store.claim(record.key, claim, options.unjournaled ? { record } : {});
+			const claimed = this.#ctx.store.claim(
+				record.key,
+				claim,
+				options.unjournaled ? { record, prepared: ahead?.file } : {},
+			);
 			const { afterClaim } = options;
 			const visible = afterClaim ? claimed.then(afterClaim) : claimed;
 			const finished = this.finish(record, claim, { ...options, commitAfter: visible });
@@ -133,6 +137,84 @@ export class Answerer {
 			this.#answering.delete(record.key);
 			answeringHere.delete(here);
 		}
+	}
+
+	/**
+	Write ahead the answer a plain allow of `record` (decided as it is taken in, not journaled yet) by `decidedBy` would
+	make, while that decision is still being taken (an asynchronous decide function): the claim's file is written and
+	flushed meanwhile, so if the decision is that allow, `answer(…, {prepared})` only links it. Any other decision, or
+	one that comes more than a second later (the response's timestamp is when it was prepared), discards it.
+	*/
+	prepareAllow(record: PendingRecord, decidedBy: DecidedBy): PreparedAnswer {
+		let dropped = false;
+		const ready = (async () => {
+			const claim = await this.#claimFor(record, { behavior: 'allow' }, decidedBy, undefined);
+			const file = await this.#ctx.store.prepareClaim(record.key, claim, record);
+			if (dropped) {
+				await file.discard();
+				return undefined;
+			}
+			return { claim, file };
+		})().catch(() => undefined); // a write that fails ahead is made again, and reported, by the answer itself
+		return {
+			decidedBy,
+			preparedAt: Date.now(),
+			ready,
+			discard: () => {
+				dropped = true;
+				void ready.then((written) => written?.file.discard());
+			},
+		};
+	}
+
+	/** The claim and file written ahead, when `decision` is the plain allow they were written for. */
+	async #useAhead(
+		prepared: PreparedAnswer,
+		decision: AnswerDecision,
+		decidedBy: DecidedBy,
+		options: { note?: string; unjournaled?: boolean },
+	): Promise<{ claim: AnswerClaim; file: PreparedFile } | undefined> {
+		const plainAllow =
+			decision.behavior === 'allow' &&
+			decision.updatedInput === undefined &&
+			(decision.permissionUpdates ?? []).length === 0 &&
+			!decision.always;
+		const usable =
+			plainAllow &&
+			decidedBy === prepared.decidedBy &&
+			options.note === undefined &&
+			options.unjournaled === true &&
+			Date.now() - prepared.preparedAt <= PREPARED_MAX_AGE_MS;
+		if (!usable) {
+			prepared.discard();
+			return undefined;
+		}
+		return prepared.ready;
+	}
+
+	async #claimFor(
+		record: PendingRecord,
+		decision: AnswerDecision,
+		decidedBy: DecidedBy,
+		note: string | undefined,
+	): Promise<AnswerClaim> {
+		const { text, persistRules, persistUpdates } = await prepareResponse(this.#ctx.team, record, decision);
+		const message = decision.behavior === 'deny' ? decision.message || 'Permission denied' : note;
+		return {
+			version: 1,
+			requestId: record.requestId,
+			worker: record.worker,
+			decision: decision.behavior,
+			decidedBy,
+			...(message === undefined ? {} : { message }),
+			msgId: randomUUID(),
+			timestamp: new Date().toISOString(),
+			text,
+			...(persistRules.length > 0 ? { persistRules } : {}),
+			...(persistUpdates.length > 0 ? { persistUpdates } : {}),
+			claimedAt: Date.now(),
+			owner: thisProcess(),
+		};
 	}
 
 	/** Whether this process is answering `key` right now (a recovery pass must leave it to that answer). */

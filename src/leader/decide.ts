@@ -104,8 +104,15 @@ export class DecideRunner {
 		this.#onFailure = onFailure;
 	}
 
-	/** The decision for `record`, or `undefined` to ask a person (also after a failure, which is reported). */
-	async run(record: PendingRecord, policy?: PolicyDecision): Promise<AnswerDecision | undefined> {
+	/**
+	The decision for `record`, or `undefined` to ask a person (also after a failure, which is reported). `whileWaiting`
+	is called once the function has returned a promise, before it settles: work that can overlap the wait starts there.
+	*/
+	async run(
+		record: PendingRecord,
+		policy?: PolicyDecision,
+		whileWaiting?: () => void,
+	): Promise<AnswerDecision | undefined> {
 		if (this.#closed) return undefined;
 		const controller = new AbortController();
 		const context: DecideContext = {
@@ -123,6 +130,7 @@ export class DecideRunner {
 		// A synchronous answer needs no deadline: the fast path pays for no timer.
 		if (typeof (result as PromiseLike<unknown> | undefined)?.then !== 'function') return this.#checked(record, result);
 		const pending = Promise.resolve(result);
+		whileWaiting?.();
 		this.#running.add(controller);
 		let timer: NodeJS.Timeout | undefined;
 		const deadline = new Promise<'timeout'>((resolve) => {

@@ -14,7 +14,7 @@ import type { Policy, PolicyDecision } from '../policy/policy.js';
 import { parseFrame } from '../protocol/frame-codec.js';
 import type { PermissionRequestFrame } from '../protocol/frames.js';
 import type { Team } from '../team/team.js';
-import type { Answerer } from './answer.js';
+import type { Answerer, PreparedAnswer } from './answer.js';
 import type { AskDesk } from './asks.js';
 import type { DecideRunner } from './decide.js';
 import { type AnswerDecision, hostOf, workerContext } from './response.js';
@@ -114,12 +114,15 @@ export class Decider {
 		this.#parts = parts;
 	}
 
-	/** Validation and the policy's rules, then the decide function, then the policy's fallback; `undefined`: ask. */
-	async #verdict(record: PendingRecord): Promise<Verdict | undefined> {
+	/**
+	Validation and the policy's rules, then the decide function, then the policy's fallback; `undefined`: ask.
+	`whileDeciding` runs when the decide function answers asynchronously, as it starts waiting.
+	*/
+	async #verdict(record: PendingRecord, whileDeciding?: () => void): Promise<Verdict | undefined> {
 		const { team, policy, decide } = this.#parts;
 		const { verdict, policy: said } = await verdictFor(team, policy, record);
 		if (!decide || (verdict && !verdict.fallback)) return verdict;
-		const decision = await decide.runner.run(record, said);
+		const decision = await decide.runner.run(record, said, whileDeciding);
 		return decision ? { decision, decidedBy: decide.name } : verdict;
 	}
 
@@ -141,7 +144,13 @@ export class Decider {
 			ack();
 			return { reason: 'not-a-member', detail };
 		}
-		const verdict = await this.#verdict(record);
+		// While an asynchronous decide function works, the answer its allow would give is written and flushed: an
+		// allow then costs only the claim's links (see `Answerer.prepareAllow`).
+		let prepared: PreparedAnswer | undefined;
+		const { answerer, decide } = this.#parts;
+		const verdict = await this.#verdict(record, () => {
+			if (decide) prepared = answerer.prepareAllow(record, decide.name);
+		});
 		// With `ackNow` (across machines) the entry is acked as soon as the claim, which journals the request, is
 		// durable, and before the answer shows: the worker's next request then never meets the ack's rewrite.
 		let acked = false;
@@ -151,13 +160,14 @@ export class Decider {
 				acked = true;
 				return ackNow();
 			});
-		if (verdict && (await this.#answer(record, verdict, true, afterClaim))) {
+		if (verdict && (await this.#answer(record, verdict, true, afterClaim, prepared))) {
 			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the claim
 			// is durable, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
 			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
 			if (!acked) ack();
 			return undefined;
 		}
+		prepared?.discard();
 		const { store, asks } = this.#parts;
 		// Left to a person: journal durably first, then take it out of the inbox.
 		await store.record(record);
@@ -178,12 +188,14 @@ export class Decider {
 		verdict: Verdict,
 		unjournaled: boolean,
 		afterClaim?: () => Promise<void>,
+		prepared?: PreparedAnswer,
 	): Promise<boolean> {
 		const { decision, decidedBy, note } = verdict;
 		try {
 			await this.#parts.answerer.answer(record, decision, decidedBy, {
 				note,
 				unjournaled,
+				prepared,
 				...(afterClaim ? { afterClaim } : {}),
 			});
 		} catch (error) {
