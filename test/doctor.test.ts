@@ -207,6 +207,10 @@ describe('leftovers, locks and modes', () => {
 		const refused = await spool.deposit([{ from: 'ghost', text: 'refused', timestamp: new Date().toISOString() }]);
 		renameSync(path.join(spool.directory, `${refused}.json`), path.join(spool.directory, `${refused}.full`));
 		for (const id of [`${batch}.json`, `${refused}.full`]) utimesSync(path.join(spool.directory, id), OLD, OLD);
+		// Not a problem: senders of ours say there that one of them met a Claude Code writer holding the lock.
+		const marker = path.join(spool.directory, 'claude-code-writer-seen');
+		writeFileSync(marker, '', { mode: 0o600 });
+		utimesSync(marker, OLD, OLD);
 		writeFileSync(`${worker.path}.corrupt-earlier-0000`, 'kept bytes', { mode: 0o600 });
 		writeFileSync(path.join(inboxes, 'notes.txt'), 'mine', { mode: 0o600 });
 		chmodSync(worker.path, 0o666);
@@ -223,6 +227,7 @@ describe('leftovers, locks and modes', () => {
 			'STALE_LOCK',
 			'UNKNOWN_FILE',
 		]);
+		expect(pathsWith(report, 'UNKNOWN_FILE')).toEqual([path.join(inboxes, 'notes.txt')]);
 		expect(report.problems.filter((problem) => problem.code === 'BAD_MODE').map((problem) => problem.severity)).toEqual(
 			['error', 'error'],
 		);
@@ -237,7 +242,7 @@ describe('leftovers, locks and modes', () => {
 		expect(existsSync(freshTemp)).toBe(true); // a write that may still be in flight
 		expect(existsSync(configLock) || existsSync(rulesLock)).toBe(false);
 		expect((await worker.read()).map((entry) => entry.text)).toEqual(['first', 'spooled']);
-		expect(readdirSync(spool.directory)).toEqual([`${refused}.full`]);
+		expect(readdirSync(spool.directory).sort()).toEqual([`${refused}.full`, 'claude-code-writer-seen'].sort());
 		expect(lstatSync(worker.path).mode & 0o777).toBe(0o600);
 		expect(lstatSync(inboxes).mode & 0o777).toBe(0o700);
 		expect(codes(report.remaining)).toEqual(['MISSING_INBOX', 'QUARANTINED_COPY', 'SPOOL_REFUSED', 'UNKNOWN_FILE']);

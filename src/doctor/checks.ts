@@ -5,6 +5,7 @@ import { isTempFile } from '../fs/atomic-write.js';
 import { lstat, readdir } from '../fs/fs-seam.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 import { parseInboxText } from '../inbox/codec.js';
+import { foreignWriterMarker } from '../inbox/spool.js';
 import { describeInvalid, isValidEntry } from '../inbox/entry.js';
 import { type DoctorProblem, doctorProblems } from './messages.js';
 
@@ -168,6 +169,10 @@ export async function checkSpool(findings: Findings, spool: string, inbox: strin
 		if (!stats) continue;
 		if (isTempFile(name)) {
 			checkTemp(findings, file, stats);
+			continue;
+		}
+		if (name === foreignWriterMarker) {
+			checkRegularFile(findings, file, stats);
 			continue;
 		}
 		const batch = /\.(json|claimed|full)$/.exec(name)?.[1];

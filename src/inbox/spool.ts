@@ -44,6 +44,12 @@ The random part of a batch name. It only has to differ from the other batches wa
 (after a millisecond time prefix), not be unguessable: Math.random suffices, and spares a fresh process the load of the
 crypto module on its first contended send.
 */
+/**
+The one file in a spool directory that is no batch: its mtime tells every sender of ours when one of them last found a
+Claude Code writer holding the inbox's lock (see `InboxStore`). Never claimed: a claim takes only `.json` and `.claimed`.
+*/
+export const foreignWriterMarker = 'claude-code-writer-seen';
+
 const makeId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 
 export class Spool {

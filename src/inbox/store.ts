@@ -24,7 +24,7 @@ import {
 	type Snapshot,
 	type TransactionOptions,
 } from './plan.js';
-import { type ClaimedBatch, Spool, type SpoolStatus } from './spool.js';
+import { type ClaimedBatch, foreignWriterMarker, Spool, type SpoolStatus } from './spool.js';
 
 interface Written {
 	text: string;
@@ -83,11 +83,10 @@ const releaseJitterMs = 2;
 /** How long after finding the lock held by a Claude Code writer ours keep leaving such writers room. */
 const foreignMemoryMs = 5_000;
 /**
-A file in the spool directory whose mtime is when a writer of ours last found a Claude Code writer holding the lock:
+How often a sender that keeps finding Claude Code writers holding the lock touches the spool's `foreignWriterMarker`:
 each of ours then leaves such writers room from its next try on, not only after meeting one itself (at the start of a
-burst, every process of ours otherwise takes and drains the lock eagerly until it does). Republished at most this often.
+burst, every process of ours otherwise takes and drains the lock eagerly until it does).
 */
-const foreignMarkerName = 'claude-code-writer-seen';
 const foreignMarkerRefreshMs = 500;
 /**
 In a mixed team, how long ours leave the lock alone after the inbox was last written (by anyone): longer than a
@@ -312,7 +311,7 @@ export class InboxStore {
 	/** When this process, or any other of ours (the spool's marker file), last found a Claude Code writer holding the lock. */
 	#foreignSeenAt(): number {
 		const own = lockHoldersSeen(this.lockPath).foreignAt;
-		const marker = `${this.#spool.directory}/${foreignMarkerName}`;
+		const marker = `${this.#spool.directory}/${foreignWriterMarker}`;
 		let shared = Number.NEGATIVE_INFINITY;
 		try {
 			shared = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? shared;
