@@ -5,8 +5,8 @@ import { isTempFile } from '../fs/atomic-write.js';
 import { lstat, readdir } from '../fs/fs-seam.js';
 import { readFileNoFollow } from '../fs/read-file.js';
 import { parseInboxText } from '../inbox/codec.js';
-import { foreignWriterMarker } from '../inbox/spool.js';
 import { describeInvalid, isValidEntry } from '../inbox/entry.js';
+import { foreignWriterMarker } from '../inbox/spool.js';
 import { type DoctorProblem, doctorProblems } from './messages.js';
 
 /** What `--fix` may do about a finding: plain data, applied by doctor-fixes.ts in a fixed order. */
