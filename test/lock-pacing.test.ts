@@ -65,7 +65,7 @@ describe('whose lock it is', () => {
 		const file = path.join(tempDir(), 'team-lead.json');
 		writeFileSync(file, '[]');
 		const lockPath = `${file}.lock`;
-		expect(lockHoldersSeen(lockPath)).toEqual({ oursAt: -Infinity, foreignAt: -Infinity });
+		expect(lockHoldersSeen(lockPath)).toEqual({ oursAt: -Infinity, oursSince: -Infinity, foreignAt: -Infinity });
 
 		// Held the way Claude Code takes it (proper-lockfile, default mode).
 		const release = await lockfile.lock(file, baselineLockOptions(file));
@@ -84,6 +84,24 @@ describe('whose lock it is', () => {
 		expect(lockHoldersSeen(lockPath).oursAt).toBeGreaterThanOrEqual(before);
 		await held?.release();
 		expect(existsSync(lockPath)).toBe(false);
+	});
+
+	it('remembers since when ours alone have been seen holding a lock (a holder drains only after a while of it)', async () => {
+		const file = path.join(tempDir(), 'team-lead.json');
+		writeFileSync(file, '[]');
+		const lockPath = `${file}.lock`;
+		const held = await tryAcquireLock(file, lockPath);
+		const sightings: number[] = [];
+		for (let index = 0; index < 3; index++) {
+			expect(await tryAcquireLock(file, lockPath)).toBeUndefined();
+			sightings.push(lockHoldersSeen(lockPath).oursSince);
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		await held?.release();
+		// One run of sightings: it began at the first, and later ones do not move it.
+		expect(sightings[0]).toBeGreaterThan(Date.now() - 5_000);
+		expect(new Set(sightings).size).toBe(1);
+		expect(lockHoldersSeen(lockPath).oursAt).toBeGreaterThan(sightings[0] as number);
 	});
 });
 

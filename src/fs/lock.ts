@@ -55,16 +55,28 @@ proper-lockfile with the default mode, never do. So a waiter that finds the lock
 const ourLockMode = 0o1700;
 const stickyBit = 0o1000;
 
-/** When this process last found each lock busy, held by one of ours or by another writer (this process's clock). */
-const holdersSeen = new Map<string, { oursAt: number; foreignAt: number }>();
+/** What this process saw holding a lock it found busy: see {@link lockHoldersSeen}. */
+export interface LockHoldersSeen {
+	/** When it last found one of ours holding it. */
+	oursAt: number;
+	/** When it began finding ours holding it, after none for `oursRunGapMs`: how long ours alone have been seen. */
+	oursSince: number;
+	/** When it last found another writer (Claude Code's, which gives up after about 655 ms of retries) holding it. */
+	foreignAt: number;
+}
+
+const neverSeen: LockHoldersSeen = { oursAt: -Infinity, oursSince: -Infinity, foreignAt: -Infinity };
+/** Sightings of ours further apart than this start a new run (`oursSince`). */
+const oursRunGapMs = 5_000;
+/** Per lock path, this process's clock (epoch ms). */
+const holdersSeen = new Map<string, LockHoldersSeen>();
 
 /**
-When this process last found `lockPath` held by a writer of ours and by one that is not ours (Claude Code's, which
-gives up after about 655 ms of retries): epoch ms, or `-Infinity` for never. Seen on local file systems only (on a
-network one the busy check is the server's mkdir, not a stat). See `InboxStore.append` for the use.
+What this process saw holding `lockPath` when it found it busy (epoch ms, `-Infinity` for never). Seen on local file
+systems only (on a network one the busy check is the server's mkdir, not a stat). See `InboxStore` for the use.
 */
-export function lockHoldersSeen(lockPath: string): { oursAt: number; foreignAt: number } {
-	return holdersSeen.get(lockPath) ?? { oursAt: -Infinity, foreignAt: -Infinity };
+export function lockHoldersSeen(lockPath: string): LockHoldersSeen {
+	return holdersSeen.get(lockPath) ?? neverSeen;
 }
 
 /**
@@ -110,11 +122,14 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 				let seen = holdersSeen.get(lockPath);
 				if (!seen) {
 					if (holdersSeen.size >= 1024) holdersSeen.clear();
-					seen = { oursAt: -Infinity, foreignAt: -Infinity };
+					seen = { ...neverSeen };
 					holdersSeen.set(lockPath, seen);
 				}
-				if (held.mode & stickyBit) seen.oursAt = Date.now();
-				else seen.foreignAt = Date.now();
+				const now = Date.now();
+				if (held.mode & stickyBit) {
+					if (now - seen.oursAt > oursRunGapMs) seen.oursSince = now;
+					seen.oursAt = now;
+				} else seen.foreignAt = now;
 				return undefined;
 			}
 		} catch {

@@ -77,6 +77,8 @@ const compromiseRetries = 3;
 const tornReadRetries = 4;
 const tornReadDelayMs = 15;
 const drainBudgetMs = 100;
+/** How long ours alone must have been seen holding the lock before a holder drains (see `#drainUntil`). */
+const drainWarmUpMs = 300;
 const drainGraceMs = 1;
 /** Upper bound of the random wait of a woken waiter when others of ours wait too (no Claude Code writer around). */
 const releaseJitterMs = 2;
@@ -340,7 +342,12 @@ export class InboxStore {
 	/** Until when (epoch ms) a holder of ours keeps draining the spool: not while Claude Code writers are around. */
 	#drainUntil(): number {
 		const now = Date.now();
-		return this.#mode() === 'polite' ? now : now + drainBudgetMs;
+		if (this.#mode() === 'polite') return now;
+		// A drain keeps the lock taken for its whole budget, and the next of ours takes it again at once, so a Claude Code
+		// writer waiting would hardly ever find it free, and never be seen holding it (which is what turns ours polite).
+		// So at the start of a burst, before ours alone have been seen holding it for a while, each holder commits
+		// what is waiting and lets go.
+		return now - lockHoldersSeen(this.lockPath).oursSince >= drainWarmUpMs ? now + drainBudgetMs : now;
 	}
 
 	/**
