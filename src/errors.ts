@@ -144,6 +144,15 @@ export const errors = {
 				'gone, take over (`takeover: true`, or `swarm-mailbox lead --takeover`).',
 			{ path },
 		),
+	leadDisplaced: (team: string, pid: number, host: string, path: string) =>
+		new MailboxError(
+			'LEAD_DISPLACED',
+			`Another lead took over team ${JSON.stringify(team)} while this one ran: process ${pid} on ${host} is recorded ` +
+				`(leadProcess in ${path}). This lead stopped, since one lead at a time answers a team; its open requests stay ` +
+				'in the journal for that lead. To lead again, stop that one first, or take over (`takeover: true`, or ' +
+				'`swarm-mailbox lead --takeover`).',
+			{ path },
+		),
 	deciderFailed: (requestId: string, worker: string, reason: string, cause?: unknown) =>
 		new MailboxError(
 			'DECIDER_FAILED',

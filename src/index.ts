@@ -56,6 +56,7 @@ export type {
 	DecideFunction,
 	DecideRequest,
 	DroppedRequest,
+	LeadDisplaced,
 	LeaderEvents,
 	LeaderOptions,
 	LeadTakeover,

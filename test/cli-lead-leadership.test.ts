@@ -6,7 +6,7 @@ import { Policy } from '../src/policy/policy.js';
 import { encodeFrame } from '../src/protocol/frame-codec.js';
 import { Team } from '../src/team/team.js';
 import { Worker } from '../src/worker/worker.js';
-import { runCli, startLead } from './helpers/cli.js';
+import { runCli, startCli, startLead } from './helpers/cli.js';
 import { PtySession } from './helpers/pty.js';
 import { bash, track, until } from './helpers/swarm.js';
 import { tempDir } from './helpers/temp.js';
@@ -28,16 +28,24 @@ describe('cli: lead, one per team', () => {
 		expect(refused.stderr).toContain('--takeover');
 
 		await first.stop('SIGKILL');
-		const { lead: second } = await startLead(root, []);
+		// A short stale window makes the second look at its claim every 100 ms (window / 6).
+		const second = startCli(['--json', 'lead', 'alpha'], { root, env: { SWARM_MAILBOX_LEAD_STALE_MS: '600' } });
 		const takeover = await second.nextEvent((event) => event['event'] === 'takeover', 'takeover event');
 		expect(takeover).toMatchObject({ state: 'dead', previous: { pid: first.child.pid } });
+		await second.nextEvent((event) => event['event'] === 'ready', 'second ready');
 
+		// Taken over while it runs, the second stops by itself and says who leads now.
 		const { lead: third } = await startLead(root, ['--takeover']);
 		expect(await third.nextEvent((event) => event['event'] === 'takeover', 'forced')).toMatchObject({ state: 'alive' });
-		expect((await third.stop('SIGTERM')).code).toBe(0);
-		expect((await second.stop('SIGTERM')).code).toBe(0);
+		const displaced = await second.nextEvent((event) => event['event'] === 'displaced', 'displaced event');
+		expect(displaced).toMatchObject({ code: 'LEAD_DISPLACED', by: { pid: third.child.pid } });
+		const ended = await second.exited;
+		expect(ended.code).toBe(2);
+		expect(ended.stderr).toContain(`process ${third.child.pid} on ${hostname()}`);
 		const team = await Team.open('alpha', { root });
-		expect(await team.leadProcess()).toBeUndefined(); // the last one out released it (the second's was replaced)
+		expect((await team.leadProcess())?.pid).toBe(third.child.pid); // the second left the third's claim alone
+		expect((await third.stop('SIGTERM')).code).toBe(0);
+		expect(await team.leadProcess()).toBeUndefined(); // the last one out released it
 	});
 });
 

@@ -6,7 +6,7 @@ import type { QuarantineEvent } from '../src/inbox/plan.js';
 import { AuditLog, auditLogPath } from '../src/journal/audit-log.js';
 import { type AnswerClaim, PendingStore } from '../src/journal/pending-store.js';
 import { classifyEntry } from '../src/leader/intake.js';
-import { Leader, type LeadTakeover } from '../src/leader/leader.js';
+import { type LeadDisplaced, Leader, type LeadTakeover } from '../src/leader/leader.js';
 import { prepareResponse } from '../src/leader/response.js';
 import { createPermissionRequest } from '../src/protocol/frame-builders.js';
 import { encodeFrame } from '../src/protocol/frame-codec.js';
@@ -91,9 +91,12 @@ describe('one lead per team', () => {
 		expect(await team.leadProcess()).toBeUndefined(); // close() releases
 	});
 
-	it('a forked Leader is refused while one runs here; `takeover` forces it, and the first one then releases nothing', async () => {
+	it('a forked Leader is refused while one runs here; `takeover` forces it, and the first one then stops by itself', async () => {
 		const { root, team } = await newTeam();
-		const first = track(new Leader(team));
+		// A short stale window: the first looks at its claim every 100 ms (window / 6).
+		const first = track(new Leader(team, { leadStaleMs: 600 }));
+		const displaced = collect<LeadDisplaced>(first, 'displaced');
+		const requests = first.requests();
 		await first.start();
 		const refused = await holder(root);
 		expect(refused.first).toMatchObject({ kind: 'refused', code: 'LEAD_ACTIVE' });
@@ -102,7 +105,11 @@ describe('one lead per team', () => {
 		const forced = await holder(root, 'takeover');
 		expect(forced.first).toMatchObject({ kind: 'ready' });
 		expect((await team.leadProcess())?.pid).toBe(forced.child.pid);
-		await first.close();
+		await until(() => displaced.length === 1, 'displaced');
+		expect(displaced[0]?.by.pid).toBe(forced.child.pid);
+		expect(displaced[0]?.error.code).toBe('LEAD_DISPLACED');
+		expect(displaced[0]?.error.message).toContain(`process ${forced.child.pid} on ${hostname()}`);
+		expect(await requests.next()).toEqual({ done: true, value: undefined }); // it closed itself
 		expect((await team.leadProcess())?.pid).toBe(forced.child.pid); // not ours any more: left alone
 	});
 

@@ -1,7 +1,7 @@
 /**
 `lead <team> [--policy FILE] [--auto allow|deny] [--signing-key FILE] [--takeover]`: run the team's Leader until
 SIGINT / SIGTERM (or Ctrl+C on the screen). It claims the team's lead first and refuses (exit 2) while another live
-lead holds it. The policy (fixed rules from the file plus the team's persisted "always allow" rules) decides what it
+lead holds it; should another lead be recorded over its claim while it runs (a `--takeover`), it stops and exits 2. The policy (fixed rules from the file plus the team's persisted "always allow" rules) decides what it
 can; `--auto` answers the rest on the Leader's fast path; otherwise they go to a person on a terminal, or wait for
 `approve` / `deny` from another shell. Every answer, wherever it was given, is reported once; plain messages and idle
 notifications from teammates are shown and then acked.
@@ -73,8 +73,16 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 	leader.on('failure', (error) => view.failure(error));
 	leader.on('takeover', (event) => view.takeover(event));
 	leader.on('quarantine', (event) => view.quarantine(event));
+	// Another lead recorded over ours: the Leader has closed itself; the command ends with its error (exit 2).
+	const displacement = new AbortController();
+	let displaced: MailboxError | undefined;
+	leader.on('displaced', (event) => {
+		displaced = event.error;
+		view.displaced(event);
+		displacement.abort(event.error);
+	});
 
-	const stop = stopSignal();
+	const stop = AbortSignal.any([stopSignal(), displacement.signal]);
 	const requests = leader.requests({ signal: stop }); // subscribed first, so recovered requests are not missed
 	const messages = leader.messages({ signal: stop });
 	try {
@@ -108,6 +116,7 @@ async function runLead(teamName: string, flags: LeadFlags, self: Command): Promi
 		await leader.close();
 	}
 	view.closed((await leader.pending()).length);
+	if (displaced) throw displaced;
 }
 
 export function leadCommand(): Command {

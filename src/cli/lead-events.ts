@@ -14,7 +14,7 @@ import type { InboxEntry } from '../inbox/entry.js';
 import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord } from '../journal/audit-log.js';
 import type { DecideRequest } from '../leader/decide.js';
-import type { DroppedRequest, LeadTakeover } from '../leader/leader.js';
+import type { DroppedRequest, LeadDisplaced, LeadTakeover } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 import { frameTypeOf } from '../protocol/frame-codec.js';
 import type { LeadInfo, LeadView } from './lead-view.js';
@@ -63,6 +63,10 @@ export class LeadEvents implements LeadView {
 
 	takeover(event: LeadTakeover): void {
 		writeJson({ event: 'takeover', state: event.state, previous: event.previous, message: event.message });
+	}
+
+	displaced(event: LeadDisplaced): void {
+		writeJson({ event: 'displaced', by: event.by, code: event.error.code, message: event.error.message });
 	}
 
 	quarantine(event: QuarantineEvent): void {

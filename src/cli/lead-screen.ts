@@ -9,7 +9,7 @@ import type { InboxEntry } from '../inbox/entry.js';
 import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord } from '../journal/audit-log.js';
 import type { DecideRequest } from '../leader/decide.js';
-import type { DroppedRequest, LeadTakeover } from '../leader/leader.js';
+import type { DroppedRequest, LeadDisplaced, LeadTakeover } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 import { LeadBoard } from './lead-board.js';
 import { leadPrompt, type ScreenAnswer } from './lead-prompt.js';
@@ -44,6 +44,10 @@ export class LeadScreen implements LeadView {
 
 	takeover(event: LeadTakeover): void {
 		writeLine(printable(event.message, { maxLength: 300 }));
+	}
+
+	displaced(_event: LeadDisplaced): void {
+		// The screen closes; the command then exits with that error, which says it.
 	}
 
 	quarantine(event: QuarantineEvent): void {

@@ -8,7 +8,7 @@ import type { InboxEntry } from '../inbox/entry.js';
 import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord } from '../journal/audit-log.js';
 import type { DecideRequest } from '../leader/decide.js';
-import type { DroppedRequest, LeadTakeover } from '../leader/leader.js';
+import type { DroppedRequest, LeadDisplaced, LeadTakeover } from '../leader/leader.js';
 import type { PendingRequest } from '../leader/pending-request.js';
 
 /** What the leader runs with, reported once it is started. */
@@ -36,6 +36,8 @@ export interface LeadView {
 	autoAnswering(request: DecideRequest): void;
 	/** The lead was taken over from a dead, unjudgeable (or, forced, live) holder. */
 	takeover(event: LeadTakeover): void;
+	/** Another lead was recorded over this one's claim: the leader has stopped (the command then exits 2). */
+	displaced(event: LeadDisplaced): void;
 	/** The lead's inbox was corrupt and was quarantined. */
 	quarantine(event: QuarantineEvent): void;
 	/** A plain message or other non-request entry arrived; `acked`: it is removed from the inbox once shown. */

@@ -17,8 +17,8 @@ import type { QuarantineEvent } from '../inbox/plan.js';
 import type { InboxWatcher } from '../inbox/watch.js';
 import { AuditLog, type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import { PendingStore } from '../journal/pending-store.js';
-import type { LeadHeartbeat } from '../team/lead-heartbeat.js';
-import { hostOfSpace, onThisMachine, type ProcessClaim, parseProcessClaim } from '../team/lead-process.js';
+import { defaultLeadStaleMs, type LeadHeartbeat, leadRefreshMs } from '../team/lead-heartbeat.js';
+import { hostOfSpace, onThisMachine, type ProcessClaim, parseProcessClaim, sameClaim } from '../team/lead-process.js';
 import type { LeadClaim, Team } from '../team/team.js';
 import { Answerer } from './answer.js';
 import { AskDesk } from './asks.js';
@@ -28,6 +28,7 @@ import { classifyEntry, Decider, type DropReason } from './intake.js';
 import {
 	AUDIT_BATCH,
 	CLAIM_LEASE_MS,
+	type LeadDisplaced,
 	type LeaderEvents,
 	type LeaderOptions,
 	type LeadTakeover,
@@ -40,7 +41,7 @@ import { answerFromJournal, listJournal } from './remote.js';
 import { auditRecordOf } from './response.js';
 
 export type { DecideContext, DecideFunction, DecideRequest } from './decide.js';
-export type { DroppedRequest, LeaderEvents, LeaderOptions, LeadTakeover } from './options.js';
+export type { DroppedRequest, LeadDisplaced, LeaderEvents, LeaderOptions, LeadTakeover } from './options.js';
 export type { RemoteAnswerOptions } from './remote.js';
 
 /** How long an answer across machines waits for its request's ack (an ack stuck behind a busy lock is not waited out). */
@@ -78,6 +79,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	#started: Promise<void> | undefined;
 	#retry: NodeJS.Timeout | undefined;
 	#sweep: NodeJS.Timeout | undefined;
+	#leadCheck: NodeJS.Timeout | undefined;
+	#checkingLead = false;
 	#recovery: Promise<void> | undefined;
 	readonly #recoveryContext: RecoveryContext;
 	#closed = false;
@@ -175,6 +178,12 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		// Keeps the claim visibly alive to other machines, which judge it by these beats (not by its pid or clock).
 		this.#heartbeat = lead.heartbeat;
 		lead.heartbeat.start((error) => this.#fail(error));
+		// As often as it beats, it checks that the claim recorded is still its own.
+		this.#leadCheck = setInterval(
+			() => void this.#checkLead(),
+			lead.claim.refreshMs ?? leadRefreshMs(defaultLeadStaleMs()),
+		);
+		this.#leadCheck.unref();
 		if (lead.replaced) this.emit('takeover', takeoverOf(this.team, lead.replaced));
 		try {
 			await this.#startClaimed();
@@ -328,6 +337,22 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		this.#retry.unref();
 	}
 
+	/** Another claim recorded over ours (not merely none: a config rewritten without it proves nothing): stop. */
+	async #checkLead(): Promise<void> {
+		const claim = this.#claim;
+		if (!claim || this.#closed || this.#checkingLead) return;
+		this.#checkingLead = true;
+		try {
+			const recorded = await this.team.leadProcess().catch(() => undefined); // unreadable: proves nothing
+			if (!recorded || sameClaim(recorded, claim) || this.#closed) return;
+			clearInterval(this.#leadCheck);
+			this.emit('displaced', displacedBy(this.team, recorded));
+			await this.close();
+		} finally {
+			this.#checkingLead = false;
+		}
+	}
+
 	#fail(error: unknown): void {
 		const failure = isMailboxError(error) ? error : errors.io('process the inbox of', this.#name, error);
 		if (!this.#closed) this.emit('failure', failure);
@@ -345,6 +370,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	/** Stop watching, end the streams and release the lead. Open requests stay in the journal for the next start. */
 	async close(): Promise<void> {
 		this.#closed = true;
+		clearInterval(this.#leadCheck);
 		clearTimeout(this.#retry);
 		clearInterval(this.#sweep);
 		this.#decideRunner?.close();
@@ -371,6 +397,14 @@ export class Leader extends EventEmitter<LeaderEvents> {
 
 	/** The unanswered requests of a team's journal, answerable from this process (`decidedBy` defaults to 'cli'). */
 	static readonly listPending: typeof listJournal = listJournal;
+}
+
+/** The `displaced` event: the claim now recorded, and the error that says so. */
+function displacedBy(team: Team, recorded: ProcessClaim): LeadDisplaced {
+	return {
+		by: recorded,
+		error: errors.leadDisplaced(team.name, recorded.pid, hostOfSpace(recorded.pidSpace), team.configPath),
+	};
 }
 
 /** The `takeover` event for a replaced claim, with a sentence for a log. */

@@ -6,7 +6,7 @@ import type { InvalidEntryEvent } from '../inbox/options.js';
 import type { QuarantineEvent } from '../inbox/plan.js';
 import type { AuditRecord, DecidedBy } from '../journal/audit-log.js';
 import type { Policy } from '../policy/policy.js';
-import type { ProcessState } from '../team/lead-process.js';
+import type { ProcessClaim, ProcessState } from '../team/lead-process.js';
 import type { DecideFunction } from './decide.js';
 import type { DropReason } from './intake.js';
 
@@ -86,6 +86,14 @@ export interface LeadTakeover {
 	message: string;
 }
 
+/** What `displaced` reports: the lead recorded over this Leader's claim. */
+export interface LeadDisplaced {
+	/** The `leadProcess` now recorded. */
+	by: ProcessClaim;
+	/** `LEAD_DISPLACED`, saying who took over and what to do. */
+	error: MailboxError;
+}
+
 /** A request the leader refused to take in. */
 export interface DroppedRequest {
 	reason: DropReason;
@@ -108,6 +116,11 @@ export interface LeaderEvents {
 	failure: [MailboxError];
 	/** `start()` replaced a dead or unjudgeable lead claim (or a live one, with `takeover`). */
 	takeover: [LeadTakeover];
+	/**
+	Another lead was recorded over this Leader's claim while it ran (a `takeover`, or a Claude Code session adopting
+	the team): the Leader closes itself, as one lead at a time answers a team. Open requests stay in the journal.
+	*/
+	displaced: [LeadDisplaced];
 	/** The leader's inbox was found corrupt and quarantined (its readable entries kept). */
 	quarantine: [QuarantineEvent];
 	/** An invalid entry in the leader's inbox (kept in the file, not taken in). */

@@ -172,3 +172,8 @@ export function judgeProcess(claim: ProcessClaim | undefined): ProcessState {
 export function isThisProcess(claim: ProcessClaim | undefined): boolean {
 	return claim !== undefined && claim.pid === process.pid && onThisMachine(claim);
 }
+
+/** Whether `a` and `b` are the same claim (the same process, claiming at the same time). */
+export function sameClaim(a: ProcessClaim, b: ProcessClaim): boolean {
+	return a.pid === b.pid && a.pidSpace === b.pidSpace && a.claimedAt === b.claimedAt;
+}

@@ -24,6 +24,7 @@ import {
 	type ProcessClaim,
 	type ProcessState,
 	parseProcessClaim,
+	sameClaim,
 } from './lead-process.js';
 import {
 	assertAddressableName,
@@ -86,10 +87,6 @@ export interface LeadClaim {
 	heartbeat: LeadHeartbeat;
 	/** The `leadProcess` found and replaced, with what could be said about its process. */
 	replaced?: { previous: unknown; state: ProcessState };
-}
-
-function sameClaim(a: ProcessClaim, b: ProcessClaim): boolean {
-	return a.pid === b.pid && a.pidSpace === b.pidSpace && a.claimedAt === b.claimedAt;
 }
 
 /** A Claude Code agent team: `<root>/<team>/config.json` and `<root>/<team>/inboxes/<agent>.json`. */
