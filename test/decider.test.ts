@@ -165,8 +165,8 @@ describe('Leader decide(): a runner decides in code on the fast path', () => {
 		});
 		const aheadFiles = () => journalFiles(team).filter((name) => /\.json\.tmp\.[0-9a-f]{8}$/.test(name));
 		/** Ask, and once the decide function waits, read the answer written ahead: the claim of a plain allow. */
-		const ask = async (command: string, id: string) => {
-			const outcome = worker.requestPermission(bash(command, id));
+		const ask = async (command: string, id: string, suggestions: PermissionUpdate[] = []) => {
+			const outcome = worker.requestPermission({ ...bash(command, id), suggestions });
 			await until(() => gates.length > 0 && aheadFiles().length === 1, 'the answer written ahead');
 			const [name] = aheadFiles();
 			const ahead = JSON.parse(readFileSync(path.join(pendingDirectoryOf(team), name as string), 'utf8'));
@@ -192,6 +192,19 @@ describe('Leader decide(): a runner decides in code on the fast path', () => {
 		await request.approve();
 		expect(await undecided.outcome).toMatchObject({ behavior: 'allow' });
 
+		// An allow that also accepts the worker's suggestions is another answer: sent with them, not the one written ahead.
+		const suggestions: PermissionUpdate[] = [
+			{
+				type: 'addRules',
+				rules: [{ toolName: 'Bash', ruleContent: 'npm ci' }],
+				behavior: 'allow',
+				destination: 'session',
+			},
+		];
+		const accepting = await ask('npm ci', 'toolu_6', suggestions);
+		accepting.decide({ behavior: 'allow', acceptSuggestions: true });
+		expect(await accepting.outcome).toMatchObject({ behavior: 'allow', permissionUpdates: suggestions });
+
 		// An allow that comes over a second later is sent fresh: the one written ahead would carry a stale timestamp.
 		const late = await ask('make', 'toolu_5');
 		await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -200,8 +213,9 @@ describe('Leader decide(): a runner decides in code on the fast path', () => {
 
 		await leader.flushed();
 		const lines = await audit(team);
-		expect(lines.map((line) => line.msgId === allowed.msgId)).toEqual([true, false, false, false, false]);
+		expect(lines.map((line) => line.msgId === allowed.msgId)).toEqual([true, false, false, false, false, false]);
 		expect(lines.map((line) => line.msgId)).not.toContain(late.msgId);
+		expect(lines.map((line) => line.msgId)).not.toContain(accepting.msgId);
 		expect(lines.map((line) => line.msgId)).not.toContain(denied.msgId);
 		expect(lines.map((line) => line.msgId)).not.toContain(edited.msgId);
 		expect(lines.map((line) => line.msgId)).not.toContain(undecided.msgId);

@@ -59,7 +59,10 @@ const stickyBit = 0o1000;
 export interface LockHoldersSeen {
 	/** When it last found one of ours holding it. */
 	oursAt: number;
-	/** When it began finding ours holding it, after none for `oursRunGapMs`: how long ours alone have been seen. */
+	/**
+	When it began finding ours holding it, after none for `oursRunGapMs` or since a writer not ours was found holding
+	it (`-Infinity` then, until ours are seen again): how long ours alone have been seen.
+	*/
 	oursSince: number;
 	/** When it last found another writer (Claude Code's, which gives up after about 655 ms of retries) holding it. */
 	foreignAt: number;
@@ -127,9 +130,12 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 				}
 				const now = Date.now();
 				if (held.mode & stickyBit) {
-					if (now - seen.oursAt > oursRunGapMs) seen.oursSince = now;
+					if (!Number.isFinite(seen.oursSince) || now - seen.oursAt > oursRunGapMs) seen.oursSince = now;
 					seen.oursAt = now;
-				} else seen.foreignAt = now;
+				} else {
+					seen.foreignAt = now;
+					seen.oursSince = -Infinity; // no longer ours alone
+				}
 				return undefined;
 			}
 		} catch {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { FSWatcher } from 'node:fs';
+import { constants, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { settlesWithin } from '../async-queue.js';
 import { errors, isMailboxError } from '../errors.js';
 import { fsyncDirectory, wasCommitted, writeFileAtomic, writeNewFile } from '../fs/atomic-write.js';
-import { statSync, watch, writeFileSync } from '../fs/fs-seam.js';
+import { closeSync, openSync, statSync, watch, writeSync } from '../fs/fs-seam.js';
 import { type FileSystemInfo, fileSystemOf } from '../fs/fs-type.js';
 import {
 	acquireLock,
@@ -318,7 +318,15 @@ export class InboxStore {
 		try {
 			shared = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? shared;
 			if (own - shared > foreignMarkerRefreshMs) {
-				writeFileSync(marker, '', { mode: this.#options.fileMode });
+				// One byte written in place: a write always moves the mtime (an empty truncation need not), and the file is
+				// opened without following a link.
+				const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
+				const fd = openSync(marker, flags, this.#options.fileMode);
+				try {
+					writeSync(fd, '1', 0);
+				} finally {
+					closeSync(fd);
+				}
 				shared = own;
 			}
 		} catch {
@@ -347,7 +355,8 @@ export class InboxStore {
 		// writer waiting would hardly ever find it free, and never be seen holding it (which is what turns ours polite).
 		// So at the start of a burst, before ours alone have been seen holding it for a while, each holder commits
 		// what is waiting and lets go.
-		return now - lockHoldersSeen(this.lockPath).oursSince >= drainWarmUpMs ? now + drainBudgetMs : now;
+		const { oursSince } = lockHoldersSeen(this.lockPath);
+		return Number.isFinite(oursSince) && now - oursSince >= drainWarmUpMs ? now + drainBudgetMs : now;
 	}
 
 	/**

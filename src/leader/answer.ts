@@ -59,6 +59,11 @@ export interface PreparedAnswer {
 	discard(): void;
 }
 
+function dropped(prepared: PreparedAnswer): undefined {
+	prepared.discard();
+	return undefined;
+}
+
 const DELIVERY_ATTEMPTS = 2;
 /** How long after it was written ahead an answer may still be sent as it is (its timestamp is from then). */
 const PREPARED_MAX_AGE_MS = 1_000;
@@ -174,22 +179,16 @@ export class Answerer {
 		decidedBy: DecidedBy,
 		options: { note?: string; unjournaled?: boolean },
 	): Promise<{ claim: AnswerClaim; file: PreparedFile } | undefined> {
-		const plainAllow =
-			decision.behavior === 'allow' &&
-			decision.updatedInput === undefined &&
-			(decision.permissionUpdates ?? []).length === 0 &&
-			!decision.always;
-		const usable =
-			plainAllow &&
-			decidedBy === prepared.decidedBy &&
-			options.note === undefined &&
-			options.unjournaled === true &&
-			Date.now() - prepared.preparedAt <= PREPARED_MAX_AGE_MS;
-		if (!usable) {
-			prepared.discard();
-			return undefined;
-		}
-		return prepared.ready;
+		// A plain allow: nothing but its behavior (any other field, `acceptSuggestions` included, changes the answer).
+		const { behavior, ...rest } = decision;
+		const plain = Object.values(rest).every(
+			(value) => value === undefined || value === false || (Array.isArray(value) && value.length === 0),
+		);
+		if (behavior !== 'allow' || !plain || decidedBy !== prepared.decidedBy) return dropped(prepared);
+		if (options.note !== undefined || options.unjournaled !== true) return dropped(prepared);
+		const written = await prepared.ready;
+		// Judged once it is written: a slow flush must not send a timestamp older than the limit.
+		return Date.now() - prepared.preparedAt <= PREPARED_MAX_AGE_MS ? written : dropped(prepared);
 	}
 
 	async #claimFor(

@@ -148,32 +148,35 @@ export class Decider {
 		// allow then costs only the claim's links (see `Answerer.prepareAllow`).
 		let prepared: PreparedAnswer | undefined;
 		const { answerer, decide } = this.#parts;
-		const verdict = await this.#verdict(record, () => {
-			if (decide) prepared = answerer.prepareAllow(record, decide.name);
-		});
-		// With `ackNow` (across machines) the entry is acked as soon as the claim, which journals the request, is
-		// durable, and before the answer shows: the worker's next request then never meets the ack's rewrite.
-		let acked = false;
-		const afterClaim =
-			ackNow &&
-			(() => {
-				acked = true;
-				return ackNow();
+		try {
+			const verdict = await this.#verdict(record, () => {
+				if (decide) prepared = answerer.prepareAllow(record, decide.name);
 			});
-		if (verdict && (await this.#answer(record, verdict, true, afterClaim, prepared))) {
-			// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the claim
-			// is durable, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
-			// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
-			if (!acked) ack();
+			// With `ackNow` (across machines) the entry is acked as soon as the claim, which journals the request, is
+			// durable, and before the answer shows: the worker's next request then never meets the ack's rewrite.
+			let acked = false;
+			const afterClaim =
+				ackNow &&
+				(() => {
+					acked = true;
+					return ackNow();
+				});
+			if (verdict && (await this.#answer(record, verdict, true, afterClaim, prepared))) {
+				// Decided at once: journaled and claimed in one step, and the entry stays in the inbox until the claim
+				// is durable, so a crash before that loses nothing (the entry is taken in again, or the journal finishes the
+				// claimed answer). The worker's wait is then one claim, overlapped with one delivery.
+				if (!acked) ack();
+				return undefined;
+			}
+			const { store, asks } = this.#parts;
+			// Left to a person: journal durably first, then take it out of the inbox.
+			await store.record(record);
+			ack();
+			asks.offer(record);
 			return undefined;
+		} finally {
+			prepared?.discard(); // an answer written ahead and not used is removed (a used one's temp name is gone)
 		}
-		prepared?.discard();
-		const { store, asks } = this.#parts;
-		// Left to a person: journal durably first, then take it out of the inbox.
-		await store.record(record);
-		ack();
-		asks.offer(record);
-		return undefined;
 	}
 
 	/** A journaled request (recovery): answer it by policy or the decide function, or offer it to a person. */

@@ -18,7 +18,14 @@ import type { InboxWatcher } from '../inbox/watch.js';
 import { AuditLog, type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import { PendingStore } from '../journal/pending-store.js';
 import { defaultLeadStaleMs, type LeadHeartbeat, leadRefreshMs } from '../team/lead-heartbeat.js';
-import { hostOfSpace, onThisMachine, type ProcessClaim, parseProcessClaim, sameClaim } from '../team/lead-process.js';
+import {
+	hostOfSpace,
+	judgeProcess,
+	onThisMachine,
+	type ProcessClaim,
+	parseProcessClaim,
+	sameClaim,
+} from '../team/lead-process.js';
 import type { LeadClaim, Team } from '../team/team.js';
 import { Answerer } from './answer.js';
 import { AskDesk } from './asks.js';
@@ -81,6 +88,8 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	#sweep: NodeJS.Timeout | undefined;
 	#leadCheck: NodeJS.Timeout | undefined;
 	#checkingLead = false;
+	/** Another claim the previous look found recorded. */
+	#otherLead: ProcessClaim | undefined;
 	#recovery: Promise<void> | undefined;
 	readonly #recoveryContext: RecoveryContext;
 	#closed = false;
@@ -180,7 +189,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		lead.heartbeat.start((error) => this.#fail(error));
 		// As often as it beats, it checks that the claim recorded is still its own.
 		this.#leadCheck = setInterval(
-			() => void this.#checkLead(),
+			() => this.#checkLead().catch((error: unknown) => this.#fail(error)),
 			lead.claim.refreshMs ?? leadRefreshMs(defaultLeadStaleMs()),
 		);
 		this.#leadCheck.unref();
@@ -337,17 +346,27 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		this.#retry.unref();
 	}
 
-	/** Another claim recorded over ours (not merely none: a config rewritten without it proves nothing): stop. */
+	/**
+	Another claim recorded over ours, seen on two looks in a row (one read of a file others rewrite proves little), and
+	not one of a process gone from this machine (a stale copy written back): stop. None recorded proves nothing (a
+	client may rewrite config.json without the field).
+	*/
 	async #checkLead(): Promise<void> {
 		const claim = this.#claim;
 		if (!claim || this.#closed || this.#checkingLead) return;
 		this.#checkingLead = true;
 		try {
 			const recorded = await this.team.leadProcess().catch(() => undefined); // unreadable: proves nothing
-			if (!recorded || sameClaim(recorded, claim) || this.#closed) return;
+			const other = recorded && !sameClaim(recorded, claim) && judgeProcess(recorded) !== 'dead' ? recorded : undefined;
+			const seenBefore = other && this.#otherLead && sameClaim(other, this.#otherLead);
+			this.#otherLead = other;
+			if (!other || !seenBefore || this.#closed) return;
 			clearInterval(this.#leadCheck);
-			this.emit('displaced', displacedBy(this.team, recorded));
-			await this.close();
+			try {
+				this.emit('displaced', displacedBy(this.team, other));
+			} finally {
+				await this.close();
+			}
 		} finally {
 			this.#checkingLead = false;
 		}
@@ -359,6 +378,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	}
 
 	async #release(): Promise<void> {
+		clearInterval(this.#leadCheck); // also when start() failed, or close() came while it claimed
 		const claim = this.#claim;
 		this.#claim = undefined;
 		await this.#heartbeat?.close();
