@@ -8,7 +8,7 @@ const created: string[] = [];
 
 afterEach(() => {
 	// A child process that is still being stopped may write one more file meanwhile (ENOTEMPTY): retry.
-	for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+	for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 40, retryDelay: 50 });
 });
 
 /** A fresh directory for one test, removed after it. */
