@@ -1,9 +1,10 @@
 /**
 `lead <team> [--policy FILE] [--auto allow|deny] [--signing-key FILE] [--takeover]`: run the team's Leader until
 SIGINT / SIGTERM (or Ctrl+C on the screen). It claims the team's lead first and refuses (exit 2) while another live
-lead holds it; should another lead be recorded over its claim while it runs (a `--takeover`), it stops and exits 2. The policy (fixed rules from the file plus the team's persisted "always allow" rules) decides what it
-can; `--auto` answers the rest on the Leader's fast path; otherwise they go to a person on a terminal, or wait for
-`approve` / `deny` from another shell. Every answer, wherever it was given, is reported once; plain messages and idle
+lead holds it; should another lead be recorded over its claim while it runs (a `--takeover`), it stops and exits 2.
+The policy (fixed rules from the file plus the team's persisted "always allow" rules) decides what it can; `--auto`
+answers the rest on the Leader's fast path; otherwise they go to a person on a terminal, or wait for `approve` /
+`deny` from another shell. Every answer, wherever it was given, is reported once; plain messages and idle
 notifications from teammates are shown and then acked.
 */
 

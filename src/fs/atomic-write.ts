@@ -265,7 +265,7 @@ export interface PreparedFile {
 	/** Its temp name, beside the names it will get. */
 	readonly temp: string;
 	readonly fsync: boolean;
-	/** Remove it unlinked (when its names are not wanted after all). Never rejects. */
+	/** Remove its temp name (once, however often called; its links stay). Never rejects. */
 	discard(): Promise<void>;
 }
 
@@ -295,7 +295,8 @@ export async function prepareNewFile(
 		const open = fd;
 		if (open !== undefined) await quietly(() => calls.close(open));
 	}
-	return { temp, fsync, discard: () => quietly(() => calls.unlink(temp)) };
+	let removed: Promise<void> | undefined;
+	return { temp, fsync, discard: () => (removed ??= quietly(() => calls.unlink(temp))) };
 }
 
 /**

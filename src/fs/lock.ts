@@ -121,14 +121,14 @@ export async function tryAcquireLock(file: string, lockPath: string, staleMs = 1
 		try {
 			// Usually absent: asked not to throw, as an exception per send costs more than the call.
 			const held = statSync(lockPath, { throwIfNoEntry: false });
-			if (held && Date.now() - held.mtimeMs < staleMs) {
+			const now = Date.now();
+			if (held && now - held.mtimeMs < staleMs) {
 				let seen = holdersSeen.get(lockPath);
 				if (!seen) {
 					if (holdersSeen.size >= 1024) holdersSeen.clear();
 					seen = { ...neverSeen };
 					holdersSeen.set(lockPath, seen);
 				}
-				const now = Date.now();
 				if (held.mode & stickyBit) {
 					if (!Number.isFinite(seen.oursSince) || now - seen.oursAt > oursRunGapMs) seen.oursSince = now;
 					seen.oursAt = now;

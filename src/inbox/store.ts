@@ -350,13 +350,14 @@ export class InboxStore {
 	/** Until when (epoch ms) a holder of ours keeps draining the spool: not while Claude Code writers are around. */
 	#drainUntil(): number {
 		const now = Date.now();
-		if (this.#mode() === 'polite') return now;
 		// A drain keeps the lock taken for its whole budget, and the next of ours takes it again at once, so a Claude Code
 		// writer waiting would hardly ever find it free, and never be seen holding it (which is what turns ours polite).
 		// So at the start of a burst, before ours alone have been seen holding it for a while, each holder commits
 		// what is waiting and lets go.
+		// (Checked first: it costs no call, and a lone sender is never warmed up.)
 		const { oursSince } = lockHoldersSeen(this.lockPath);
-		return Number.isFinite(oursSince) && now - oursSince >= drainWarmUpMs ? now + drainBudgetMs : now;
+		if (!(Number.isFinite(oursSince) && now - oursSince >= drainWarmUpMs)) return now;
+		return this.#mode() === 'polite' ? now : now + drainBudgetMs;
 	}
 
 	/**
@@ -449,8 +450,8 @@ export class InboxStore {
 		const until = this.#drainUntil();
 		let more: ClaimedBatch[] = [];
 		try {
-			// The mode is asked again each round: another of ours may have met a Claude Code writer meanwhile.
-			for (let round = 0; Date.now() < until && this.#mode() === 'eager'; round++) {
+			// The mode is asked again after each round: another of ours may have met a Claude Code writer meanwhile.
+			for (let round = 0; Date.now() < until && (round === 0 || this.#mode() === 'eager'); round++) {
 				more = await this.#spool.claim();
 				if (more.length === 0) {
 					// Uncontended: release at once, so a lone sender's latency is untouched.

@@ -243,13 +243,11 @@ export class PendingStore {
 		const target = this.#file(key, '.answer');
 		const { record, prepared } = options;
 		if (record) {
-			const both = claimFileBytes(record, claim);
-			let linked = prepared
-				? await linkPreparedFile(prepared, [journal, target])
-				: await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+			const write = () => linkNewFile([journal, target], claimFileBytes(record, claim), this.#fileMode, this.#fsync);
+			let linked = prepared ? await linkPreparedFile(prepared, [journal, target]) : await write();
 			// An unreadable record in the way (damaged, or left unflushed by an older version) is moved aside, once.
 			if (linked === 0 && this.#setAsideUnreadable(journal)) {
-				linked = await linkNewFile([journal, target], both, this.#fileMode, this.#fsync);
+				linked = await write();
 			}
 			if (linked === 2) return this.#undoIfFinished(key, claim.requestId, [target, journal]);
 			// Claimed by another process between our two links: our record stays, so should that process die before

@@ -151,11 +151,11 @@ export class Answerer {
 	one that comes more than a second later (the response's timestamp is when it was prepared), discards it.
 	*/
 	prepareAllow(record: PendingRecord, decidedBy: DecidedBy): PreparedAnswer {
-		let dropped = false;
+		let unwanted = false;
 		const ready = (async () => {
 			const claim = await this.#claimFor(record, { behavior: 'allow' }, decidedBy, undefined);
 			const file = await this.#ctx.store.prepareClaim(record.key, claim, record);
-			if (dropped) {
+			if (unwanted) {
 				await file.discard();
 				return undefined;
 			}
@@ -166,7 +166,7 @@ export class Answerer {
 			preparedAt: Date.now(),
 			ready,
 			discard: () => {
-				dropped = true;
+				unwanted = true;
 				void ready.then((written) => written?.file.discard());
 			},
 		};

@@ -17,7 +17,7 @@ import type { QuarantineEvent } from '../inbox/plan.js';
 import type { InboxWatcher } from '../inbox/watch.js';
 import { AuditLog, type AuditRecord, auditLogPath } from '../journal/audit-log.js';
 import { PendingStore } from '../journal/pending-store.js';
-import { defaultLeadStaleMs, type LeadHeartbeat, leadRefreshMs } from '../team/lead-heartbeat.js';
+import type { LeadHeartbeat } from '../team/lead-heartbeat.js';
 import {
 	hostOfSpace,
 	judgeProcess,
@@ -190,7 +190,7 @@ export class Leader extends EventEmitter<LeaderEvents> {
 		// As often as it beats, it checks that the claim recorded is still its own.
 		this.#leadCheck = setInterval(
 			() => this.#checkLead().catch((error: unknown) => this.#fail(error)),
-			lead.claim.refreshMs ?? leadRefreshMs(defaultLeadStaleMs()),
+			lead.heartbeat.refreshMs,
 		);
 		this.#leadCheck.unref();
 		if (lead.replaced) this.emit('takeover', takeoverOf(this.team, lead.replaced));
@@ -361,7 +361,6 @@ export class Leader extends EventEmitter<LeaderEvents> {
 			const seenBefore = other && this.#otherLead && sameClaim(other, this.#otherLead);
 			this.#otherLead = other;
 			if (!other || !seenBefore || this.#closed) return;
-			clearInterval(this.#leadCheck);
 			try {
 				this.emit('displaced', displacedBy(this.team, other));
 			} finally {
@@ -390,7 +389,6 @@ export class Leader extends EventEmitter<LeaderEvents> {
 	/** Stop watching, end the streams and release the lead. Open requests stay in the journal for the next start. */
 	async close(): Promise<void> {
 		this.#closed = true;
-		clearInterval(this.#leadCheck);
 		clearTimeout(this.#retry);
 		clearInterval(this.#sweep);
 		this.#decideRunner?.close();

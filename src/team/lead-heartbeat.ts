@@ -108,10 +108,14 @@ export class LeadHeartbeat {
 		await writeBeat(this.file, this.#claim, this.#beat, fileMode);
 	}
 
+	/** How often it beats, in ms: the claim's `refreshMs`. */
+	get refreshMs(): number {
+		return this.#claim.refreshMs ?? leadRefreshMs(defaultLeadStaleMs());
+	}
+
 	/** Keep beating until `close()`. A failed beat is reported to `onError` once, until one succeeds again. */
 	start(onError: (error: unknown) => void = () => {}): void {
 		if (this.#timer || this.#closed) return;
-		const every = this.#claim.refreshMs ?? leadRefreshMs(defaultLeadStaleMs());
 		this.#timer = setInterval(() => {
 			if (this.#writing) return; // a slow server: never pile beats up
 			this.#writing = writeBeat(this.file, this.#claim, ++this.#beat, this.#place.fileMode ?? 0o600)
@@ -127,7 +131,7 @@ export class LeadHeartbeat {
 				.finally(() => {
 					this.#writing = undefined;
 				});
-		}, every);
+		}, this.refreshMs);
 		this.#timer.unref();
 	}
 
